@@ -1,0 +1,156 @@
+//! Licence expressions: strict SPDX for the Product ID Card, lenient for package
+//! headers, which often carry Fedora's legacy short names.
+
+use std::collections::BTreeSet;
+
+use spdx::{Expression, ParseMode};
+
+use crate::policy::LicensePolicy;
+
+/// Fedora's legacy short names still found in spec files, mapped to SPDX
+/// (from Fedora's licensing table); the spdx crate's imprecise names cover the rest.
+const LEGACY: &[(&str, &str)] = &[
+    ("ASL 2.0", "Apache-2.0"),
+    ("ASL 1.1", "Apache-1.1"),
+    ("GPLv2+", "GPL-2.0-or-later"),
+    ("GPLv2", "GPL-2.0-only"),
+    ("GPLv3+", "GPL-3.0-or-later"),
+    ("GPLv3", "GPL-3.0-only"),
+    ("LGPLv2+", "LGPL-2.1-or-later"),
+    ("LGPLv2", "LGPL-2.1-only"),
+    ("LGPLv3+", "LGPL-3.0-or-later"),
+    ("LGPLv3", "LGPL-3.0-only"),
+    ("AGPLv3+", "AGPL-3.0-or-later"),
+    ("AGPLv3", "AGPL-3.0-only"),
+    ("MPLv2.0", "MPL-2.0"),
+    ("EUPL 1.1", "EUPL-1.1"),
+    ("EUPL 1.2", "EUPL-1.2"),
+    ("BSD", "BSD-3-Clause"),
+    ("Boost", "BSL-1.0"),
+    ("Python", "PSF-2.0"),
+];
+
+/// Parses a card licence strictly; on failure returns the SPDX spelling of a
+/// legacy or imprecise name when one is known, for the hint.
+pub fn parse_strict(text: &str) -> Result<Expression, Option<String>> {
+    Expression::parse(text).map_err(|_| lenient(text).map(|e| e.to_string()))
+}
+
+/// Parses a package licence header, accepting legacy and imprecise names.
+pub fn lenient(text: &str) -> Option<Expression> {
+    let text = text.trim();
+    let mut mapped = text.to_string();
+    // Longest names first so `GPLv2+` is not read as `GPLv2` followed by `+`.
+    let mut legacy: Vec<_> = LEGACY.to_vec();
+    legacy.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    for (old, new) in legacy {
+        mapped = replace_word(&mapped, old, new);
+    }
+    // Fedora writes operators in lower case; SPDX wants them in upper case.
+    for (old, new) in [(" and ", " AND "), (" or ", " OR "), (" with ", " WITH ")] {
+        mapped = mapped.replace(old, new);
+    }
+    Expression::parse(&mapped)
+        .or_else(|_| Expression::parse_mode(&mapped, ParseMode::LAX))
+        .ok()
+}
+
+/// Replaces `old` where it stands as a whole word (legacy names contain spaces and `+`).
+fn replace_word(text: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(old) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + old.len()..].chars().next();
+        let bounded = |c: Option<char>| {
+            c.is_none_or(|c| !(c.is_alphanumeric() || c == '.' || c == '-' || c == '+'))
+        };
+        out.push_str(&rest[..i]);
+        if bounded(before) && bounded(after) {
+            out.push_str(new);
+        } else {
+            out.push_str(old);
+        }
+        rest = &rest[i + old.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The licence ids an expression names (`MIT OR Apache-2.0` -> {Apache-2.0, MIT}).
+pub fn ids(expr: &Expression) -> BTreeSet<String> {
+    expr.requirements()
+        .map(|r| r.req.license.to_string())
+        .collect()
+}
+
+/// Licence ids of the expression that the policy does not accept, or empty if the
+/// expression as a whole is acceptable (an `OR` needs one acceptable side).
+pub fn refused(expr: &Expression, policy: &LicensePolicy) -> Vec<String> {
+    let ok = |name: &str, osi: bool| {
+        if policy.deny.iter().any(|d| d == name) {
+            return false;
+        }
+        policy.allow.iter().any(|a| a == name) || (policy.osi_approved && osi)
+    };
+    let acceptable = expr.evaluate(|req| match req.license.id() {
+        Some(id) => ok(id.name, id.is_osi_approved()),
+        None => ok(&req.license.to_string(), false),
+    });
+    if acceptable {
+        return Vec::new();
+    }
+    expr.requirements()
+        .filter(|r| match r.req.license.id() {
+            Some(id) => !ok(id.name, id.is_osi_approved()),
+            None => !ok(&r.req.license.to_string(), false),
+        })
+        .map(|r| r.req.license.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_names_map_to_spdx() {
+        for (old, new) in [
+            ("ASL 2.0", "Apache-2.0"),
+            ("GPLv3+", "GPL-3.0-or-later"),
+            ("GPLv2+ and BSD", "GPL-2.0-or-later AND BSD-3-Clause"),
+            ("MIT", "MIT"),
+        ] {
+            let e = lenient(old).unwrap_or_else(|| panic!("{old}"));
+            assert_eq!(e.to_string(), new, "{old}");
+        }
+        assert!(lenient("Proprietary, all rights reserved").is_none());
+    }
+
+    #[test]
+    fn strict_parse_suggests_the_spdx_spelling() {
+        assert!(parse_strict("Apache-2.0").is_ok());
+        assert_eq!(
+            parse_strict("ASL 2.0").unwrap_err().as_deref(),
+            Some("Apache-2.0")
+        );
+        assert_eq!(parse_strict("no such thing").unwrap_err(), None);
+    }
+
+    #[test]
+    fn approval_follows_osi_and_policy_lists() {
+        let p = LicensePolicy::default();
+        let e = |s| Expression::parse(s).unwrap();
+        assert!(refused(&e("Apache-2.0"), &p).is_empty());
+        assert_eq!(refused(&e("CC-BY-NC-4.0"), &p), ["CC-BY-NC-4.0"]);
+        // One acceptable side of an OR is enough.
+        assert!(refused(&e("CC-BY-NC-4.0 OR MIT"), &p).is_empty());
+        let strict = LicensePolicy {
+            deny: vec!["GPL-3.0-only".into()],
+            allow: vec!["CC-BY-4.0".into()],
+            ..LicensePolicy::default()
+        };
+        assert_eq!(refused(&e("GPL-3.0-only"), &strict), ["GPL-3.0-only"]);
+        assert!(refused(&e("CC-BY-4.0"), &strict).is_empty());
+    }
+}

@@ -1,0 +1,11 @@
+//! umd-release: EGI's software provisioning process (UMD and CMD) run from a forge.
+//!
+//! The core is pure: [`release`] gathers facts, [`check`] turns facts and a
+//! [`policy::Policy`] into findings. Only the CLI shell reads files and talks to
+//! the network.
+
+pub mod check;
+pub mod forge;
+pub mod package;
+pub mod policy;
+pub mod release;

@@ -1,0 +1,338 @@
+//! The `umd-release` command line: flags resolved into typed inputs, errors into
+//! exit codes. Nothing else lives here.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use umd_release::check::{self, report};
+use umd_release::forge::github_actions::Actions;
+use umd_release::policy::{self, Policy, ProductCard};
+use umd_release::release::{self, Inputs};
+
+/// Exit codes, as documented in the README.
+mod exit {
+    pub const FAILED: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    #[allow(dead_code)]
+    pub const FORGE: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "umd-release",
+    version,
+    about = "EGI's software provisioning process (UMD and CMD) from a forge",
+    long_about = "Checks a product release against an EGI distribution policy (UMD 4, UMD 5, CMD-OS 1, CMD-ONE 1) like a compiler would.\n\nExit codes: 0 fine, 1 the release fails its policy, 2 bad input or usage, 3 the forge or network failed."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a release (tag, packages, licence, changelogs, Product ID Card) against its distribution's policy
+    Check(CheckArgs),
+    /// Print the documentation of a rule
+    Explain {
+        /// Rule id, e.g. `target-missing`
+        rule: Option<String>,
+        /// List every rule with its default severity
+        #[arg(long, conflicts_with = "rule")]
+        list: bool,
+    },
+    /// List the built-in distribution policies
+    Policies {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print the JSON schema of a policy file or a Product ID Card
+    Schema {
+        #[arg(value_enum)]
+        kind: SchemaKind,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Root of the provider repository (holds umd-product.yaml and the changelogs)
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Release tag; defaults to $CI_COMMIT_TAG, or $GITHUB_REF_NAME when $GITHUB_REF_TYPE is `tag`
+    #[arg(long)]
+    tag: Option<String>,
+    /// Directory holding the release's .rpm and .deb files (searched recursively)
+    #[arg(long)]
+    artifacts: Option<PathBuf>,
+    /// Distribution policy: a built-in name (see `policies`) or a YAML file; repeatable.
+    /// Without it, the Product ID Card's `component` decides.
+    #[arg(long = "policy", value_name = "NAME|FILE")]
+    policies: Vec<String>,
+    /// Release notes file; else the changelog section of the version
+    #[arg(long)]
+    notes: Option<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// Write the report to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaKind {
+    Policy,
+    Card,
+}
+
+/// An error with the exit code it maps to.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: exit::BAD_INPUT,
+        error: error.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            // A closed pipe (`| head`) is not an error worth reporting.
+            if is_broken_pipe(&f.error) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = anstream::stderr();
+            let red = anstyle::AnsiColor::Red.on_default().bold();
+            let _ = writeln!(stderr, "{red}error{red:#}: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Check(args) => cmd_check(args),
+        Command::Explain { rule, list } => cmd_explain(rule.as_deref(), list),
+        Command::Policies { format } => cmd_policies(format),
+        Command::Schema { kind } => {
+            let schema = match kind {
+                SchemaKind::Policy => schemars::schema_for!(Policy),
+                SchemaKind::Card => schemars::schema_for!(ProductCard),
+            };
+            let text = serde_json::to_string_pretty(&schema).map_err(bad_input)? + "\n";
+            print(&text)?;
+            Ok(0)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = anstream::stdout();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure {
+            code: exit::BAD_INPUT,
+            error: anyhow::Error::new(e).context("cannot write to standard output"),
+        })
+}
+
+/// Writes a file completely or not at all: a temp file beside it, then a rename.
+fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("{} is not a file path", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("cannot write the report to {}", path.display()))
+}
+
+fn resolve_tag(tag: Option<String>) -> Result<String, Failure> {
+    if let Some(t) = tag {
+        return Ok(t);
+    }
+    let var = |k| std::env::var(k).ok().filter(|v: &String| !v.is_empty());
+    if let Some(t) = var("CI_COMMIT_TAG") {
+        return Ok(t);
+    }
+    if var("GITHUB_REF_TYPE").as_deref() == Some("tag")
+        && let Some(t) = var("GITHUB_REF_NAME")
+    {
+        return Ok(t);
+    }
+    Err(bad_input(anyhow!(
+        "no release tag: pass --tag TAG (in CI it is read from $CI_COMMIT_TAG, or $GITHUB_REF_NAME on a tag push)"
+    )))
+}
+
+fn cmd_check(args: CheckArgs) -> Result<u8, Failure> {
+    let tag = resolve_tag(args.tag)?;
+    let mut policies = Vec::new();
+    for spec in &args.policies {
+        policies.push(Policy::load(spec).map_err(bad_input)?);
+    }
+    let facts = release::gather(&Inputs {
+        repo: &args.repo,
+        tag: &tag,
+        artifacts: args.artifacts.as_deref(),
+        notes: args.notes.as_deref(),
+    })
+    .map_err(bad_input)?;
+    if policies.is_empty() {
+        let Some(card) = &facts.card else {
+            return Err(bad_input(policy::card::CardError::Missing {
+                dir: args.repo.clone(),
+            }));
+        };
+        policies = Policy::for_component(card.component);
+    }
+    let reports = policies.iter().map(|p| check::check(&facts, p)).collect();
+    let report = report::Report::new(&facts, reports);
+
+    let rendered = match args.format {
+        ReportFormat::Text => report::text(&report),
+        ReportFormat::Json => report::json(&report),
+        ReportFormat::Markdown => report::markdown(&report),
+        ReportFormat::Sarif => report::sarif(&report),
+        ReportFormat::Github => report::github(&report),
+    };
+    match &args.output {
+        Some(path) => write_atomic(path, &rendered).map_err(bad_input)?,
+        None => print(&rendered)?,
+    }
+    if let Some(actions) = Actions::detect() {
+        // Annotations go to stdout where the runner reads them, unless that is the format already.
+        if !matches!(args.format, ReportFormat::Github) {
+            print(&report::github(&report))?;
+        }
+        let result = if report.passed { "passed" } else { "failed" };
+        actions
+            .summary(&report::markdown(&report))
+            .and_then(|_| actions.set_output("result", result))
+            .and_then(|_| match &args.output {
+                Some(p) => actions.set_output("report", &p.display().to_string()),
+                None => Ok(()),
+            })
+            .context("cannot write the GitHub Actions job summary or outputs")
+            .map_err(bad_input)?;
+    }
+    Ok(if report.passed { 0 } else { exit::FAILED })
+}
+
+fn cmd_explain(rule: Option<&str>, list: bool) -> Result<u8, Failure> {
+    use check::rules::{RULES, lookup};
+    let Some(id) = rule.filter(|_| !list) else {
+        let mut out = String::new();
+        for r in RULES {
+            out.push_str(&format!(
+                "{:<22} {:<8} {}\n",
+                r.id,
+                r.default_severity.as_str(),
+                r.summary
+            ));
+        }
+        print(&out)?;
+        return Ok(0);
+    };
+    let Some(r) = lookup(id) else {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        return Err(bad_input(anyhow!(
+            "no rule `{id}`; the rules are: {}",
+            ids.join(", ")
+        )));
+    };
+    print(&format!(
+        "{}\n\n{}\n\ndefault severity: {}\nsource: {}\n\n{}\n\nChange its severity in a policy:\n  rules:\n    {}: warning\n",
+        r.id,
+        r.summary,
+        r.default_severity.as_str(),
+        r.source,
+        r.doc,
+        r.id
+    ))?;
+    Ok(0)
+}
+
+fn cmd_policies(format: ListFormat) -> Result<u8, Failure> {
+    let all = Policy::all_builtin();
+    match format {
+        ListFormat::Json => {
+            print(&(serde_json::to_string_pretty(&all).map_err(bad_input)? + "\n"))?;
+        }
+        ListFormat::Text => {
+            let mut out = String::new();
+            for p in &all {
+                let components: Vec<String> = p
+                    .components
+                    .iter()
+                    .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(String::from))
+                    .collect();
+                let targets: Vec<String> = p
+                    .targets
+                    .iter()
+                    .map(|t| {
+                        let mut s = t.name.clone();
+                        if p.target_retired(t) {
+                            s.push_str(" (retired)");
+                        } else if !t.required {
+                            s.push_str(" (optional)");
+                        }
+                        s
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "{:<10} {:<10} components: {:<18} targets: {}\n",
+                    p.id,
+                    p.name,
+                    components.join(", "),
+                    targets.join(", ")
+                ));
+            }
+            print(&out)?;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,361 @@
+//! Native package readers (rpm and deb): metadata only, streamed, hashed.
+//!
+//! Every package file is read once, sequentially, through a [`HashingReader`]
+//! so the sha256 covers the whole file while only the metadata (rpm headers,
+//! deb control and data.tar entry headers) is ever decoded. Memory stays
+//! bounded regardless of the package size.
+
+mod deb;
+mod discover;
+mod rpm;
+
+pub use discover::discover;
+
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The on-disk format of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageFormat {
+    Rpm,
+    Deb,
+}
+
+/// Metadata of one rpm or deb package file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Package {
+    /// The path it was read from ([`discover`] makes it relative to the artifacts dir).
+    pub file: PathBuf,
+    pub format: PackageFormat,
+    pub name: String,
+    pub epoch: Option<u32>,
+    /// rpm Version tag; deb upstream version (epoch and revision stripped).
+    pub version: String,
+    /// rpm Release tag; deb Debian revision ("" for a native package).
+    pub release: String,
+    /// rpm Arch ("src" for a source rpm); deb Architecture.
+    pub arch: String,
+    /// rpm License tag; deb first `License:` of a DEP-5 `/usr/share/doc/<name>/copyright`.
+    pub license: Option<String>,
+    /// rpm: the signature header holds an RSA/DSA/PGP/GPG/OpenPGP signature; deb: a `_gpg*` member.
+    pub signed: bool,
+    /// File size in bytes.
+    pub size: u64,
+    /// Lowercase hex sha256 of the whole file.
+    pub sha256: String,
+    /// Number of payload entries (rpm header file entries; deb data.tar entries).
+    pub files: u64,
+    /// Paths of files or directories with o+w (no symlinks, no sticky directories).
+    pub world_writable: Vec<String>,
+    /// rpm Summary; deb first line of Description.
+    pub summary: Option<String>,
+}
+
+/// Advice appended to messages about damaged files.
+const REFETCH: &str = "rebuild or re-download the package";
+
+/// Why a package (or the artifacts directory) could not be read.
+///
+/// Every variant's message is one paragraph naming the file, the problem and
+/// what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackageError {
+    #[error(
+        "{}: cannot read the file ({cause}); check that it exists and that this user may read it",
+        path.display()
+    )]
+    Io { path: PathBuf, cause: io::Error },
+
+    #[error(
+        "{}: the file is neither an rpm nor a deb ({found}); only .rpm and .deb packages belong with the release artifacts: remove or replace it",
+        path.display()
+    )]
+    NotAPackage { path: PathBuf, found: String },
+
+    #[error(
+        "{}: the file ends inside the {part} (truncated after {got} of {needed} bytes); the upload or download was probably cut short: {REFETCH}",
+        path.display()
+    )]
+    Truncated {
+        path: PathBuf,
+        part: String,
+        got: u64,
+        needed: u64,
+    },
+
+    #[error(
+        "{}: the rpm header is malformed ({detail}); the file is damaged or was not written by rpm: {REFETCH}",
+        path.display()
+    )]
+    RpmHeader { path: PathBuf, detail: String },
+
+    #[error(
+        "{}: the rpm {which} header claims an absurd size ({entries} index entries, {data_size} data bytes; the limits are 65536 entries and 256 MiB); the file is damaged or hostile: {REFETCH}",
+        path.display()
+    )]
+    HeaderTooLarge {
+        path: PathBuf,
+        which: &'static str,
+        entries: u32,
+        data_size: u32,
+    },
+
+    #[error(
+        "{}: the deb has no control.tar member, so its metadata cannot be read; the archive is damaged or was not built by dpkg-deb: {REFETCH}",
+        path.display()
+    )]
+    DebNoControl { path: PathBuf },
+
+    #[error(
+        "{}: the deb does not start with a debian-binary member (found {found}); the archive is damaged or is not a Debian package: {REFETCH}",
+        path.display()
+    )]
+    DebNoDebianBinary { path: PathBuf, found: String },
+
+    #[error(
+        "{}: the deb control file lacks the {} field(s); fix debian/control and rebuild the package",
+        path.display(), missing.join(", ")
+    )]
+    DebControlFields {
+        path: PathBuf,
+        missing: Vec<&'static str>,
+    },
+
+    #[error(
+        "{}: the deb is malformed ({detail}); {REFETCH}",
+        path.display()
+    )]
+    DebMalformed { path: PathBuf, detail: String },
+
+    #[error(
+        "{}: the deb member {member} uses an unknown compression; the supported ones are none, gz, xz and zst: rebuild with dpkg-deb -Zgzip, -Zxz, -Zzstd or -Znone",
+        path.display()
+    )]
+    UnknownCompression { path: PathBuf, member: String },
+
+    #[error(
+        "{}: the compressed deb member {member} is corrupt ({detail}); {REFETCH}",
+        path.display()
+    )]
+    CorruptStream {
+        path: PathBuf,
+        member: String,
+        detail: String,
+    },
+
+    #[error(
+        "{}: symbolic link loop (a link points back to itself or to a parent directory); remove or fix the link",
+        path.display()
+    )]
+    SymlinkLoop { path: PathBuf },
+
+    #[error(
+        "{}: the artifacts directory cannot be used ({cause}); check the path, and that the packages were built or downloaded there",
+        path.display()
+    )]
+    MissingDir { path: PathBuf, cause: io::Error },
+}
+
+impl PackageError {
+    /// The file or directory the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Io { path, .. }
+            | Self::NotAPackage { path, .. }
+            | Self::Truncated { path, .. }
+            | Self::RpmHeader { path, .. }
+            | Self::HeaderTooLarge { path, .. }
+            | Self::DebNoControl { path }
+            | Self::DebNoDebianBinary { path, .. }
+            | Self::DebControlFields { path, .. }
+            | Self::DebMalformed { path, .. }
+            | Self::UnknownCompression { path, .. }
+            | Self::CorruptStream { path, .. }
+            | Self::SymlinkLoop { path }
+            | Self::MissingDir { path, .. } => path,
+        }
+    }
+
+    /// An I/O error, recognising symlink loops (ELOOP) so they get their own message.
+    pub(crate) fn io(path: &Path, cause: io::Error) -> Self {
+        if is_loop(&cause) {
+            Self::SymlinkLoop {
+                path: path.to_path_buf(),
+            }
+        } else {
+            Self::Io {
+                path: path.to_path_buf(),
+                cause,
+            }
+        }
+    }
+}
+
+/// `ErrorKind::FilesystemLoop` is not matchable on stable, so check errno and the kind's name.
+pub(crate) fn is_loop(err: &io::Error) -> bool {
+    const ELOOP: i32 = 40; // Linux
+    (cfg!(target_os = "linux") && err.raw_os_error() == Some(ELOOP))
+        || format!("{:?}", err.kind()) == "FilesystemLoop"
+}
+
+/// Read buffer size: large sequential reads are what makes hashing GiB files fast.
+const BUF_SIZE: usize = 256 * 1024;
+
+/// A reader that feeds every byte it returns into sha256 and counts them.
+pub(crate) struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Reads whatever is left, so the digest and count cover the whole file.
+    fn finish(mut self) -> io::Result<(String, u64)> {
+        io::copy(&mut self, &mut io::sink())?;
+        let digest = self.hasher.finalize();
+        let mut hex = String::with_capacity(64);
+        for b in digest {
+            let _ = write!(hex, "{b:02x}");
+        }
+        Ok((hex, self.count))
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = buf.get(..n).unwrap_or(buf);
+        self.hasher.update(got);
+        self.count += got.len() as u64;
+        Ok(n)
+    }
+}
+
+pub(crate) type FileReader = HashingReader<BufReader<File>>;
+
+/// Reads up to `buf.len()` bytes, stopping early only at end of file; returns how many.
+pub(crate) fn read_full(
+    r: &mut impl Read,
+    buf: &mut [u8],
+    path: &Path,
+) -> Result<usize, PackageError> {
+    let mut got = 0;
+    while let Some(rest) = buf.get_mut(got..) {
+        if rest.is_empty() {
+            break;
+        }
+        match r.read(rest) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(PackageError::io(path, e)),
+        }
+    }
+    Ok(got)
+}
+
+const RPM_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];
+const AR_MAGIC: &[u8; 8] = b"!<arch>\n";
+
+/// Reads one package, choosing rpm or deb from the file's magic bytes (not its name).
+pub fn read_package(path: &Path) -> Result<Package, PackageError> {
+    let file = File::open(path).map_err(|e| PackageError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| PackageError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(PackageError::NotAPackage {
+            path: path.to_path_buf(),
+            found: "it is a directory".into(),
+        });
+    }
+    let mut reader = HashingReader::new(BufReader::with_capacity(BUF_SIZE, file));
+    let mut magic = [0u8; 8];
+    let n = read_full(&mut reader, &mut magic, path)?;
+    let magic = magic.get(..n).unwrap_or(&[]);
+    let mut pkg = if magic.starts_with(&RPM_MAGIC) {
+        rpm::read(path, magic, &mut reader)?
+    } else if magic == AR_MAGIC {
+        deb::read(path, &mut reader, meta.len())?
+    } else {
+        let found = if n == 0 {
+            "the file is empty".to_string()
+        } else {
+            let hex: Vec<String> = magic.iter().map(|b| format!("{b:02x}")).collect();
+            format!("it starts with the bytes {}", hex.join(" "))
+        };
+        return Err(PackageError::NotAPackage {
+            path: path.to_path_buf(),
+            found,
+        });
+    };
+    let (sha256, size) = reader.finish().map_err(|e| PackageError::io(path, e))?;
+    pkg.sha256 = sha256;
+    pkg.size = size;
+    Ok(pkg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_not_a_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("empty.rpm");
+        std::fs::write(&p, b"").unwrap();
+        let msg = read_package(&p).unwrap_err().to_string();
+        assert!(msg.contains("empty.rpm"), "{msg}");
+        assert!(msg.contains("neither an rpm nor a deb"), "{msg}");
+        assert!(msg.contains("empty"), "{msg}");
+    }
+
+    #[test]
+    fn garbage_is_not_a_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("garbage.deb");
+        std::fs::write(&p, b"hello, this is not a package at all").unwrap();
+        let err = read_package(&p).unwrap_err();
+        assert_eq!(err.path(), p);
+        let msg = err.to_string();
+        assert!(msg.contains("garbage.deb"), "{msg}");
+        assert!(msg.contains("neither an rpm nor a deb"), "{msg}");
+        assert!(msg.contains("68 65 6c 6c"), "{msg}");
+    }
+
+    #[test]
+    fn missing_file_is_io_error() {
+        let err = read_package(Path::new("/nonexistent/x.rpm")).unwrap_err();
+        assert!(matches!(err, PackageError::Io { .. }));
+        assert!(err.to_string().contains("/nonexistent/x.rpm"));
+    }
+
+    #[test]
+    fn hashing_reader_hashes_everything() {
+        let mut r = HashingReader::new(&b"abc"[..]);
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b).unwrap();
+        let (hex, n) = r.finish().unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(
+            hex,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,525 @@
+//! `umd-release check` end to end: the real binary on real packages, built here
+//! with rpmbuild and dpkg-deb or taken from the demo product and the fixtures.
+
+mod support;
+
+use std::path::Path;
+
+use support::pkg::{self, DebSpec, RpmSpec};
+use support::{demo_dir, demo_repo, edit, require, run, umd};
+
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+/// Rule ids of every finding of every policy, as `policy:rule`.
+fn rules(report: &serde_json::Value) -> Vec<String> {
+    report["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            let id = p["policy"].as_str().unwrap().to_string();
+            p["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |f| format!("{id}:{}", f["rule"].as_str().unwrap()))
+        })
+        .collect()
+}
+
+fn check_json(
+    repo: &Path,
+    tag: &str,
+    artifacts: &Path,
+    extra: &[&str],
+) -> (i32, serde_json::Value) {
+    let mut args = vec![
+        "check",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--tag",
+        tag,
+        "--artifacts",
+        artifacts.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let r = run(&mut umd(&args));
+    assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+    (r.code, json(&r.stdout))
+}
+
+#[test]
+fn demo_product_passes_both_cmd_distributions() {
+    let demo = demo_dir();
+    let r = run(umd(&["check", "--tag", "v1.4.0", "--artifacts", "dist"]).current_dir(&demo));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    insta::assert_snapshot!("demo_text", r.stdout);
+
+    let r = run(umd(&[
+        "check",
+        "--tag",
+        "v1.4.0",
+        "--artifacts",
+        "dist",
+        "--format",
+        "json",
+    ])
+    .current_dir(&demo));
+    assert_eq!(r.code, 0);
+    let report = json(&r.stdout);
+    insta::assert_json_snapshot!("demo_json", report, { ".tool.version" => "[version]" });
+    // The JSON carries every package's identity and hash as sha256sum computes it.
+    let rpm = demo.join("dist/site-info-publisher-1.4.0-1.el7.noarch.rpm");
+    let bytes = std::fs::read(&rpm).unwrap();
+    let p = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["format"] == "rpm")
+        .unwrap();
+    assert_eq!(p["size"], bytes.len() as u64);
+    assert_eq!(p["release"], "1.el7");
+    assert_eq!(p["license"], "Apache-2.0");
+}
+
+#[test]
+fn built_packages_for_every_target_and_deb_compression_pass() {
+    if !(require("rpmbuild") && require("dpkg-deb")) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    for compression in ["gzip", "xz", "zstd", "none"] {
+        let dist = tmp.path().join(format!("dist-{compression}"));
+        std::fs::create_dir_all(&dist).unwrap();
+        let name = "site-info-publisher";
+        pkg::build_rpm(
+            &dist,
+            &RpmSpec {
+                name,
+                version: "1.4.0",
+                dist: ".el7",
+                ..Default::default()
+            },
+        );
+        pkg::build_deb(
+            &dist,
+            &DebSpec {
+                name,
+                version: "1.4.0-1~xenial",
+                compression,
+                ..Default::default()
+            },
+        );
+        let (code, report) = check_json(&repo, "v1.4.0", &dist, &[]);
+        assert_eq!(code, 0, "{compression}: {report:#}");
+        assert_eq!(
+            rules(&report),
+            [
+                "cmd-os-1:package-unsigned",
+                "cmd-os-1:package-unsigned",
+                "cmd-one-1:package-unsigned",
+                "cmd-one-1:package-unsigned"
+            ],
+            "{compression}"
+        );
+        let deb = report["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["format"] == "deb")
+            .unwrap();
+        assert_eq!(
+            (deb["version"].as_str(), deb["release"].as_str()),
+            (Some("1.4.0"), Some("1~xenial"))
+        );
+        assert_eq!(deb["license"], "Apache-2.0", "{compression}");
+    }
+}
+
+#[test]
+fn wrong_version_world_writable_and_wrong_licence_are_findings() {
+    if !(require("rpmbuild") && require("dpkg-deb")) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    let name = "site-info-publisher";
+    pkg::build_rpm(
+        &dist,
+        &RpmSpec {
+            name,
+            version: "1.3.9",
+            world_writable: true,
+            license: "GPL-3.0-or-later",
+            ..Default::default()
+        },
+    );
+    pkg::build_deb(
+        &dist,
+        &DebSpec {
+            name,
+            version: "1.4.0-1~xenial",
+            license: None,
+            ..Default::default()
+        },
+    );
+    let (code, report) = check_json(&repo, "v1.4.0", &dist, &["--policy", "cmd-os-1"]);
+    assert_eq!(code, 1);
+    let found = rules(&report);
+    for want in ["package-version", "world-writable", "license-mismatch"] {
+        assert!(
+            found.contains(&format!("cmd-os-1:{want}")),
+            "{want} missing from {found:?}"
+        );
+    }
+    let findings = report["policies"][0]["findings"].as_array().unwrap();
+    let ww = findings
+        .iter()
+        .find(|f| f["rule"] == "world-writable")
+        .unwrap();
+    assert!(
+        ww["message"]
+            .as_str()
+            .unwrap()
+            .contains("/etc/site-info-publisher/open.conf"),
+        "{ww}"
+    );
+    let version = findings
+        .iter()
+        .find(|f| f["rule"] == "package-version")
+        .unwrap();
+    assert!(
+        version["message"].as_str().unwrap().contains("1.3.9"),
+        "{version}"
+    );
+    // The deb without a copyright file declares no licence at all.
+    let lic: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "license-mismatch")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        lic.iter().any(|m| m.contains("GPL-3.0-or-later")),
+        "{lic:?}"
+    );
+    assert!(
+        lic.iter().any(|m| m.contains("declares no licence")),
+        "{lic:?}"
+    );
+}
+
+#[test]
+fn missing_target_and_foreign_packages_under_umd5() {
+    if !require("rpmbuild") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    pkg::build_rpm(
+        &dist,
+        &RpmSpec {
+            name: "site-info-publisher",
+            version: "1.4.0",
+            dist: ".el7",
+            ..Default::default()
+        },
+    );
+    // A grid product checked against UMD 5 with only an el7 rpm.
+    let (code, report) = check_json(&repo, "1.4.0", &dist, &["--policy", "umd-5"]);
+    assert_eq!(code, 1);
+    let found = rules(&report);
+    for want in [
+        "umd-5:target-missing",
+        "umd-5:package-no-target",
+        "umd-5:card-component",
+    ] {
+        assert!(
+            found.contains(&want.to_string()),
+            "{want} missing from {found:?}"
+        );
+    }
+    // And an el9 rpm satisfies it.
+    pkg::build_rpm(
+        &dist,
+        &RpmSpec {
+            name: "site-info-publisher",
+            version: "1.4.0",
+            dist: ".el9",
+            arch: "noarch",
+            ..Default::default()
+        },
+    );
+    let (_, report) = check_json(&repo, "1.4.0", &dist, &["--policy", "umd-5"]);
+    assert!(!rules(&report).contains(&"umd-5:target-missing".to_string()));
+}
+
+#[test]
+fn apel_style_tag_names_version_and_package_release() {
+    if !require("rpmbuild") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    edit(
+        &repo.join("umd-product.yaml"),
+        "component: common",
+        "component: grid",
+    );
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    pkg::build_rpm(
+        &dist,
+        &RpmSpec {
+            name: "site-info-publisher",
+            version: "1.4.0",
+            release: "2",
+            dist: ".el9",
+            ..Default::default()
+        },
+    );
+    // UMD reads `1.4.0-1` as version 1.4.0, package release 1: the rpm is release 2.
+    let (code, report) = check_json(&repo, "1.4.0-1", &dist, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["policies"][0]["policy"], "umd-5");
+    assert_eq!(report["policies"][0]["tag"]["package_release"], "1");
+    let f = &report["policies"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "package-version")
+        .unwrap()["message"];
+    assert!(f.as_str().unwrap().contains("package release 2"), "{f}");
+}
+
+#[test]
+fn non_semver_tags_and_changelog_disagreements_name_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, report) = check_json(&repo, "1.4", &empty, &["--policy", "cmd-os-1"]);
+    assert_eq!(code, 1);
+    let findings = report["policies"][0]["findings"].as_array().unwrap();
+    let tag = findings.iter().find(|f| f["rule"] == "tag-semver").unwrap();
+    assert!(tag["hint"].as_str().unwrap().contains("1.4.0"), "{tag}");
+    // debian/changelog and the spec say 1.4.0, the tag says 1.4: each source named with its line.
+    let versions: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "changelog-version")
+        .collect();
+    assert_eq!(versions.len(), 2, "{findings:#?}");
+    for f in versions {
+        assert!(f["location"]["line"].as_u64().is_some(), "{f}");
+        assert!(f["message"].as_str().unwrap().contains("1.4.0"), "{f}");
+    }
+    assert!(findings.iter().any(|f| f["rule"] == "changelog-entry"));
+    assert!(findings.iter().any(|f| f["rule"] == "target-missing"));
+}
+
+#[test]
+fn incomplete_card_and_unapproved_licence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    std::fs::write(
+        repo.join("umd-product.yaml"),
+        "name: site-info-publisher\ncomponent: openstack\nlicense: CC-BY-NC-4.0\nearly_adopters: [INFN CNAF]\n",
+    )
+    .unwrap();
+    let (code, report) = check_json(&repo, "1.4.0", &demo_dir().join("dist"), &[]);
+    assert_eq!(code, 1);
+    let p = &report["policies"][0];
+    assert_eq!(p["policy"], "cmd-os-1");
+    let findings = p["findings"].as_array().unwrap();
+    let incomplete: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "card-incomplete")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        incomplete.iter().any(|m| m.contains("ggus_support_unit")),
+        "{incomplete:?}"
+    );
+    assert!(
+        incomplete.iter().any(|m| m.contains("contacts.security")),
+        "{incomplete:?}"
+    );
+    let lic = findings
+        .iter()
+        .find(|f| f["rule"] == "license-not-approved")
+        .unwrap();
+    assert_eq!(lic["location"]["line"], 3);
+    let ea = findings
+        .iter()
+        .find(|f| f["rule"] == "card-invalid")
+        .unwrap();
+    assert_eq!(ea["location"]["line"], 4, "{ea}");
+}
+
+#[test]
+fn policy_severities_are_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("umd-6.yaml");
+    // A new OS target and a switched-off rule, without touching code.
+    let text = include_str!("../policies/umd-5.yaml")
+        .replace("id: umd-5", "id: umd-6")
+        .replace("name: UMD 5", "name: UMD 6")
+        .replace("major: 5", "major: 6")
+        .replace("markers: [el9, al9]", "markers: [el10, al10]")
+        .replace("require_signatures: false", "require_signatures: false\nrules:\n  package-unsigned: off\n  changelog-version: warning");
+    std::fs::write(&policy, text).unwrap();
+    let repo = demo_repo(tmp.path());
+    let (code, report) = check_json(
+        &repo,
+        "1.4.0",
+        &demo_dir().join("dist"),
+        &["--policy", policy.to_str().unwrap()],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(report["policies"][0]["name"], "UMD 6");
+    let found = rules(&report);
+    assert!(
+        !found.iter().any(|r| r.ends_with("package-unsigned")),
+        "{found:?}"
+    );
+    let missing = report["policies"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "target-missing")
+        .unwrap();
+    assert!(
+        missing["hint"].as_str().unwrap().contains("el10"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn every_report_format_renders() {
+    let demo = demo_dir();
+    let base = [
+        "check",
+        "--tag",
+        "v1.4.0",
+        "--artifacts",
+        "dist",
+        "--format",
+    ];
+    let md = run(umd(&[&base[..], &["markdown"]].concat()).current_dir(&demo));
+    assert_eq!(md.code, 0);
+    assert!(
+        md.stdout.contains("| Ubuntu 16.04 (Xenial) |"),
+        "{}",
+        md.stdout
+    );
+
+    let sarif = run(umd(&[&base[..], &["sarif"]].concat()).current_dir(&demo));
+    let doc = json(&sarif.stdout);
+    assert_eq!(doc["version"], "2.1.0");
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for r in doc["runs"][0]["results"].as_array().unwrap() {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+        assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+    }
+
+    let gh = run(umd(&[&base[..], &["github"]].concat()).current_dir(&demo));
+    assert!(
+        gh.stdout
+            .lines()
+            .all(|l| l.starts_with("::warning file=dist/")),
+        "{}",
+        gh.stdout
+    );
+}
+
+#[test]
+fn inside_github_actions_annotations_summary_and_outputs_are_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let summary = tmp.path().join("summary.md");
+    let output = tmp.path().join("output");
+    let report = tmp.path().join("report.json");
+    let r = run(umd(&[
+        "check",
+        "--artifacts",
+        "dist",
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+    ])
+    .current_dir(demo_dir())
+    .env("GITHUB_ACTIONS", "true")
+    .env("GITHUB_REF_TYPE", "tag")
+    .env("GITHUB_REF_NAME", "v1.4.0")
+    .env("GITHUB_STEP_SUMMARY", &summary)
+    .env("GITHUB_OUTPUT", &output));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("::warning file=dist/site-info-publisher-1.4.0-1.el7.noarch.rpm,title=package-unsigned [CMD-OS 1]::"), "{}", r.stdout);
+    assert!(
+        std::fs::read_to_string(&summary)
+            .unwrap()
+            .contains("umd-release check")
+    );
+    let out = std::fs::read_to_string(&output).unwrap();
+    assert!(out.contains("result<<UMD_RELEASE_EOF\npassed\n"), "{out}");
+    assert_eq!(
+        json(&std::fs::read_to_string(&report).unwrap())["tag"],
+        "v1.4.0"
+    );
+}
+
+#[test]
+fn explain_policies_and_schema() {
+    let r = run(&mut umd(&["explain", "world-writable"]));
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("QC_SEC_5"), "{}", r.stdout);
+    let r = run(&mut umd(&["explain", "no-such-rule"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no rule `no-such-rule`") && r.stderr.contains("target-missing"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&mut umd(&["explain", "--list"]));
+    assert_eq!(
+        r.stdout.lines().count(),
+        umd_release::check::rules::RULES.len()
+    );
+    let r = run(&mut umd(&["policies"]));
+    for id in ["umd-4", "umd-5", "cmd-os-1", "cmd-one-1"] {
+        assert!(r.stdout.contains(id), "{}", r.stdout);
+    }
+    assert!(
+        r.stdout.contains("Scientific Linux 6 (retired)"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn committed_schemas_are_up_to_date() {
+    for (kind, file) in [
+        ("policy", "schemas/policy.schema.json"),
+        ("card", "schemas/umd-product.schema.json"),
+    ] {
+        let r = run(&mut umd(&["schema", kind]));
+        assert_eq!(r.code, 0);
+        let committed =
+            std::fs::read_to_string(support::manifest_dir().join(file)).unwrap_or_default();
+        assert_eq!(
+            r.stdout, committed,
+            "{file} is stale: run `cargo run -- schema {kind} > {file}`"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! Support shared by the integration tests.
+#![allow(dead_code)]
+
+pub mod pkg;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Whether `tool` can be used. CI sets `UMD_RELEASE_REQUIRE_TOOLS=1` so that a
+/// missing tool fails the run instead of silently skipping real-package tests.
+pub fn require(tool: &str) -> bool {
+    if pkg::have(tool) {
+        return true;
+    }
+    if std::env::var("UMD_RELEASE_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+        panic!("{tool} is required (UMD_RELEASE_REQUIRE_TOOLS=1): apt-get install rpm dpkg-dev");
+    }
+    eprintln!("skipped: {tool} is not installed");
+    false
+}
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn demo_dir() -> PathBuf {
+    manifest_dir().join("examples/demo-product")
+}
+
+/// Runs the binary with a clean CI environment (no Actions or GitLab variables
+/// leak in from the machine running the tests).
+pub fn umd(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_umd-release"));
+    for var in [
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "GITHUB_REF_NAME",
+        "GITHUB_REF_TYPE",
+        "CI_COMMIT_TAG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1").args(args);
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the binary runs");
+    Run {
+        // A signal (a panic abort, say) has no code: make it fail every assertion.
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Copies the demo product's sources (not its built packages) into `dir`.
+pub fn demo_repo(dir: &Path) -> PathBuf {
+    let repo = dir.join("repo");
+    for rel in [
+        "umd-product.yaml",
+        "CHANGELOG.md",
+        "LICENSE",
+        "debian/changelog",
+        "debian/control",
+        "debian/copyright",
+        "rpm/site-info-publisher.spec",
+    ] {
+        let to = repo.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(demo_dir().join(rel), &to).unwrap();
+    }
+    repo
+}
+
+/// Replaces `from` by `to` in a file of the repo, failing if `from` is absent
+/// (so a test cannot silently stop testing what it claims).
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
