@@ -227,7 +227,7 @@ fn cmd_check(args: CheckArgs) -> Result<u8, Failure> {
                 dir: args.repo.clone(),
             }));
         };
-        policies = Policy::for_component(card.component);
+        policies = Policy::for_component(*card.component.get());
     }
     let reports = policies.iter().map(|p| check::check(&facts, p)).collect();
     let report = report::Report::new(&facts, reports);

@@ -311,7 +311,18 @@ fn non_semver_tags_and_changelog_disagreements_name_file_and_line() {
     let findings = report["policies"][0]["findings"].as_array().unwrap();
     let tag = findings.iter().find(|f| f["rule"] == "tag-semver").unwrap();
     assert!(tag["hint"].as_str().unwrap().contains("1.4.0"), "{tag}");
-    // debian/changelog and the spec say 1.4.0, the tag says 1.4: each source named with its line.
+    // The changelogs say 1.4.0, the semver spelling of `1.4`: one bad tag is one finding, not a cascade.
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["rule"].as_str().unwrap().starts_with("changelog")),
+        "{findings:#?}"
+    );
+
+    let (code, report) = check_json(&repo, "1.5.0", &empty, &["--policy", "cmd-os-1"]);
+    assert_eq!(code, 1);
+    let findings = report["policies"][0]["findings"].as_array().unwrap();
+    // debian/changelog and the spec say 1.4.0, the tag says 1.5.0: each source named with its line.
     let versions: Vec<&serde_json::Value> = findings
         .iter()
         .filter(|f| f["rule"] == "changelog-version")
@@ -320,6 +331,7 @@ fn non_semver_tags_and_changelog_disagreements_name_file_and_line() {
     for f in versions {
         assert!(f["location"]["line"].as_u64().is_some(), "{f}");
         assert!(f["message"].as_str().unwrap().contains("1.4.0"), "{f}");
+        assert!(f["hint"].as_str().unwrap().contains("1.5.0"), "{f}");
     }
     assert!(findings.iter().any(|f| f["rule"] == "changelog-entry"));
     assert!(findings.iter().any(|f| f["rule"] == "target-missing"));

@@ -347,10 +347,10 @@ fn release_number(release: &str) -> &str {
 }
 
 fn check_versions(ctx: &Ctx, sink: &mut Sink) {
-    let want = &ctx.tag.version;
+    let want = ctx.tag.wanted();
     for pkg in &ctx.facts.packages {
         let path = ctx.package_path(pkg);
-        if &pkg.version != want {
+        if !ctx.tag.matches(&pkg.version) {
             sink.push(
                 "package-version",
                 format!(
@@ -396,12 +396,12 @@ fn check_card(ctx: &Ctx, sink: &mut Sink) {
         );
         return;
     };
-    if !ctx.policy.components.contains(&card.component) {
+    if !ctx.policy.components.contains(card.component.get()) {
         sink.push(
             "card-component",
             format!(
                 "the card declares component `{}`, which does not go to {} (it takes: {})",
-                serde_json::to_value(card.component).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                serde_json::to_value(card.component.get()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
                 ctx.policy.name,
                 ctx.policy
                     .components
@@ -410,7 +410,7 @@ fn check_card(ctx: &Ctx, sink: &mut Sink) {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            card_loc(1),
+            card_loc(card.component.line()),
             "omit --policy to check against the distributions the card's component goes to, or correct `component`".into(),
         );
     }
@@ -713,15 +713,15 @@ fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
             "changelog-missing",
             "the repository has no changelog (CHANGELOG.md, CHANGELOG, debian/changelog or a spec %changelog)".into(),
             None,
-            format!("add CHANGELOG.md with a section `## [{}] - YYYY-MM-DD`", ctx.tag.version),
+            format!("add CHANGELOG.md with a section `## [{}] - YYYY-MM-DD`", ctx.tag.wanted()),
         );
         return;
     }
-    let want = &ctx.tag.version;
+    let want = ctx.tag.wanted();
     for log in &ctx.facts.changelogs {
         match log.kind {
             ChangelogKind::KeepAChangelog => {
-                match log.entries.iter().find(|e| &e.version == want) {
+                match log.entries.iter().find(|e| ctx.tag.matches(&e.version)) {
                     Some(e) if e.body.trim().is_empty() => sink.push(
                         "changelog-entry",
                         format!("{}: the section for {want} is empty", log.file.display()),
@@ -751,7 +751,7 @@ fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
                     "top %changelog entry"
                 };
                 match log.entries.first() {
-                    Some(top) if &top.version != want => sink.push(
+                    Some(top) if !ctx.tag.matches(&top.version) => sink.push(
                         "changelog-version",
                         format!("{}:{}: the {what} is version {} but the tag releases {want}", log.file.display(), top.line, top.full_version),
                         Some(Location::at(&log.file, top.line)),
@@ -775,7 +775,7 @@ fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
 }
 
 /// The release notes of the version: `--notes`, else the changelog section.
-pub fn release_notes<'a>(facts: &'a ReleaseFacts, version: &str) -> Option<&'a str> {
+pub fn release_notes<'a>(facts: &'a ReleaseFacts, tag: &TagVersion) -> Option<&'a str> {
     if let Some(n) = &facts.notes {
         return Some(n.text.as_str()).filter(|t| !t.trim().is_empty());
     }
@@ -787,12 +787,12 @@ pub fn release_notes<'a>(facts: &'a ReleaseFacts, version: &str) -> Option<&'a s
     .iter()
     .flat_map(|k| facts.changelogs.iter().filter(move |c| c.kind == *k))
     .flat_map(|c| c.entries.iter())
-    .find(|e| e.version == version && !e.body.trim().is_empty())
+    .find(|e| tag.matches(&e.version) && !e.body.trim().is_empty())
     .map(|e| e.body.as_str())
 }
 
 fn check_release_notes(ctx: &Ctx, sink: &mut Sink) {
-    if release_notes(ctx.facts, &ctx.tag.version).is_some() {
+    if release_notes(ctx.facts, ctx.tag).is_some() {
         return;
     }
     let (message, location) = match &ctx.facts.notes {
@@ -803,7 +803,7 @@ fn check_release_notes(ctx: &Ctx, sink: &mut Sink) {
         None => (
             format!(
                 "no release notes for {}: no --notes file and no changelog section for the version",
-                ctx.tag.version
+                ctx.tag.wanted()
             ),
             None,
         ),
@@ -814,7 +814,7 @@ fn check_release_notes(ctx: &Ctx, sink: &mut Sink) {
         location,
         format!(
             "write the notes under `## [{}] - YYYY-MM-DD` in CHANGELOG.md, or pass --notes FILE",
-            ctx.tag.version
+            ctx.tag.wanted()
         ),
     );
 }

@@ -26,13 +26,13 @@ pub enum ComponentKind {
     Grid,
 }
 
-/// A string with the line it was written on, so findings can point at it.
+/// A value with the line it was written on, so findings can point at it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct Located(#[schemars(with = "String")] Spanned<String>);
+pub struct Located<T = String>(#[schemars(with = "T")] Spanned<T>);
 
-impl Located {
-    pub fn value(&self) -> &str {
+impl<T> Located<T> {
+    pub fn get(&self) -> &T {
         &self.0.value
     }
     pub fn line(&self) -> usize {
@@ -40,7 +40,13 @@ impl Located {
     }
 }
 
-impl Serialize for Located {
+impl Located<String> {
+    pub fn value(&self) -> &str {
+        &self.0.value
+    }
+}
+
+impl<T: Serialize> Serialize for Located<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.value.serialize(s)
     }
@@ -112,7 +118,7 @@ pub struct ProductCard {
     /// Product name, as its packages' base name (e.g. "cloud-info-provider").
     pub name: String,
     /// Where the product goes: openstack, opennebula, common or grid.
-    pub component: ComponentKind,
+    pub component: Located<ComponentKind>,
     #[serde(default)]
     pub description: Option<String>,
     /// What the product is for, in one or two sentences.
@@ -189,7 +195,7 @@ mod tests {
     #[test]
     fn minimal_card_parses_with_license_line() {
         let c = ProductCard::parse(Path::new("umd-product.yaml"), MINIMAL).unwrap();
-        assert_eq!(c.component, ComponentKind::Grid);
+        assert_eq!(*c.component.get(), ComponentKind::Grid);
         let l = c.license.unwrap();
         assert_eq!((l.value(), l.line()), ("Apache-2.0", 3));
     }

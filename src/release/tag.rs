@@ -20,6 +20,21 @@ pub struct TagVersion {
     pub semver: bool,
     /// Why the tag is not a release version, and the tag that would be.
     pub problem: Option<TagProblem>,
+    /// The semver spelling of a non-semver version (`1.2` -> `1.2.0`): packages
+    /// and changelogs written either way match, so one bad tag is one finding.
+    pub normalized: Option<String>,
+}
+
+impl TagVersion {
+    /// The version to ask for in hints: the semver spelling when there is one.
+    pub fn wanted(&self) -> &str {
+        self.normalized.as_deref().unwrap_or(&self.version)
+    }
+
+    /// Whether a version found in a package or changelog is the tagged one.
+    pub fn matches(&self, version: &str) -> bool {
+        version == self.version || self.normalized.as_deref() == Some(version)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +68,7 @@ pub fn parse(tag: &str, scheme: &TagScheme) -> TagVersion {
         package_release: None,
         semver: false,
         problem: None,
+        normalized: None,
     };
     if rest.is_empty() {
         out.problem = Some(TagProblem {
@@ -91,9 +107,10 @@ pub fn parse(tag: &str, scheme: &TagScheme) -> TagVersion {
             }
         }
         Err(e) => {
+            out.normalized = suggest(rest);
             out.problem = Some(TagProblem {
                 message: format!("tag `{tag}` is not a semantic version ({e})"),
-                suggestion: suggest(rest).map(|s| with_prefix(&s)),
+                suggestion: out.normalized.as_deref().map(with_prefix),
             });
         }
     }
@@ -188,6 +205,15 @@ mod tests {
             assert!(p.message.contains(tag), "{}", p.message);
             assert_eq!(p.suggestion.as_deref(), suggestion, "{tag}");
         }
+    }
+
+    #[test]
+    fn non_semver_tags_match_both_spellings() {
+        let t = parse("v1.4", &scheme(false));
+        assert!(t.matches("1.4") && t.matches("1.4.0"));
+        assert!(!t.matches("1.4.1"));
+        let t = parse("1.4.0", &scheme(false));
+        assert!(t.matches("1.4.0") && !t.matches("1.4"));
     }
 
     #[test]
