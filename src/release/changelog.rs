@@ -35,28 +35,6 @@ pub enum ChangelogKind {
     RpmSpec,
 }
 
-impl ChangelogKind {
-    /// Guesses the format from a path: `debian/changelog` is Debian, `*.spec`
-    /// is an rpm spec, and `CHANGELOG*` / `CHANGES*` (any case) is Keep a
-    /// Changelog. Returns `None` for anything else.
-    pub fn detect(path: &Path) -> Option<Self> {
-        let name = path.file_name()?.to_str()?;
-        let parent = path
-            .parent()
-            .and_then(Path::file_name)
-            .and_then(|p| p.to_str());
-        if name == "changelog" && parent == Some("debian") {
-            return Some(Self::Debian);
-        }
-        if path.extension().and_then(|e| e.to_str()) == Some("spec") {
-            return Some(Self::RpmSpec);
-        }
-        let lower = name.to_ascii_lowercase();
-        (lower.starts_with("changelog") || lower.starts_with("changes"))
-            .then_some(Self::KeepAChangelog)
-    }
-}
-
 /// One released version described in a changelog.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ChangelogEntry {
@@ -360,19 +338,6 @@ fn clip(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// Error from [`load`]: the file could not be read, or it is malformed.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("cannot read changelog {}: {source}", file.display())]
-    Io {
-        file: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Parse(#[from] ChangelogError),
-}
-
 /// Parses `text` as a changelog of the given kind.
 pub fn parse(
     kind: ChangelogKind,
@@ -399,15 +364,6 @@ pub fn decode<'a>(file: &Path, bytes: &'a [u8]) -> Result<&'a str, ChangelogErro
             column,
         }
     })
-}
-
-/// Reads `path` and parses it; the only function here that does I/O.
-pub fn load(kind: ChangelogKind, path: &Path) -> Result<Vec<ChangelogEntry>, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        file: path.to_path_buf(),
-        source,
-    })?;
-    Ok(parse(kind, path, decode(path, &bytes)?)?)
 }
 
 // ---------------------------------------------------------------------------
@@ -1886,32 +1842,6 @@ mod tests {
     }
 
     // --- shared -------------------------------------------------------------
-
-    #[test]
-    fn detect_kind() {
-        for (path, kind) in [
-            ("debian/changelog", Some(ChangelogKind::Debian)),
-            ("pkg/x.spec", Some(ChangelogKind::RpmSpec)),
-            ("CHANGELOG.md", Some(ChangelogKind::KeepAChangelog)),
-            ("CHANGELOG", Some(ChangelogKind::KeepAChangelog)),
-            ("changes.md", Some(ChangelogKind::KeepAChangelog)),
-            ("changelog", Some(ChangelogKind::KeepAChangelog)),
-            ("README.md", None),
-        ] {
-            assert_eq!(ChangelogKind::detect(Path::new(path)), kind, "{path}");
-        }
-    }
-
-    #[test]
-    fn load_reads_and_reports() {
-        let (path, _) = fixture("package.spec");
-        let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
-        assert_eq!(load(ChangelogKind::RpmSpec, &full).unwrap().len(), 4);
-        let missing = Path::new("/nonexistent/CHANGELOG.md");
-        let err = load(ChangelogKind::KeepAChangelog, missing).unwrap_err();
-        assert!(matches!(err, LoadError::Io { .. }));
-        assert!(err.to_string().contains("/nonexistent/CHANGELOG.md"));
-    }
 
     #[test]
     fn decode_locates_invalid_utf8() {

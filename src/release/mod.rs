@@ -110,11 +110,10 @@ pub fn gather(inputs: &Inputs) -> Result<ReleaseFacts, GatherError> {
     })
 }
 
-fn read(repo: &Path, rel: &Path) -> Result<Option<String>, GatherError> {
+fn read(repo: &Path, rel: &Path) -> Result<Option<Vec<u8>>, GatherError> {
     let path = repo.join(rel);
     match std::fs::read(&path) {
-        // Changelogs are text; invalid UTF-8 is replaced rather than refused.
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Ok(bytes) => Ok(Some(bytes)),
         Err(e)
             if e.kind() == std::io::ErrorKind::NotFound
                 || e.kind() == std::io::ErrorKind::IsADirectory =>
@@ -129,29 +128,16 @@ fn read(repo: &Path, rel: &Path) -> Result<Option<String>, GatherError> {
     }
 }
 
-fn find_changelogs(repo: &Path) -> Result<Vec<Changelog>, GatherError> {
+/// Changelog files the repository may have, by kind, in the order reports list them.
+fn changelog_candidates(repo: &Path) -> Vec<(ChangelogKind, PathBuf)> {
     let mut out = Vec::new();
-    for name in ["CHANGELOG.md", "CHANGELOG"] {
-        let rel = PathBuf::from(name);
-        if let Some(text) = read(repo, &rel)? {
-            let entries = changelog::parse_keep_a_changelog(&rel, &text)?;
-            out.push(Changelog {
-                kind: ChangelogKind::KeepAChangelog,
-                file: rel,
-                entries,
-            });
-            break;
-        }
+    if let Some(name) = ["CHANGELOG.md", "CHANGELOG"]
+        .into_iter()
+        .find(|n| repo.join(n).is_file())
+    {
+        out.push((ChangelogKind::KeepAChangelog, PathBuf::from(name)));
     }
-    let rel = PathBuf::from("debian/changelog");
-    if let Some(text) = read(repo, &rel)? {
-        let entries = changelog::parse_debian(&rel, &text)?;
-        out.push(Changelog {
-            kind: ChangelogKind::Debian,
-            file: rel,
-            entries,
-        });
-    }
+    out.push((ChangelogKind::Debian, PathBuf::from("debian/changelog")));
     for dir in SPEC_DIRS {
         let Ok(listing) = std::fs::read_dir(repo.join(dir)) else {
             continue;
@@ -162,16 +148,24 @@ fn find_changelogs(repo: &Path) -> Result<Vec<Changelog>, GatherError> {
             .filter(|p| p.extension().is_some_and(|x| x == "spec"))
             .collect();
         specs.sort();
-        for rel in specs {
-            if let Some(text) = read(repo, &rel)? {
-                let entries = changelog::parse_rpm_spec(&rel, &text)?;
-                out.push(Changelog {
-                    kind: ChangelogKind::RpmSpec,
-                    file: rel,
-                    entries,
-                });
-            }
-        }
+        out.extend(specs.into_iter().map(|p| (ChangelogKind::RpmSpec, p)));
+    }
+    out
+}
+
+fn find_changelogs(repo: &Path) -> Result<Vec<Changelog>, GatherError> {
+    let mut out = Vec::new();
+    for (kind, rel) in changelog_candidates(repo) {
+        let Some(bytes) = read(repo, &rel)? else {
+            continue;
+        };
+        let text = changelog::decode(&rel, &bytes)?;
+        let entries = changelog::parse(kind, &rel, text)?;
+        out.push(Changelog {
+            kind,
+            file: rel,
+            entries,
+        });
     }
     Ok(out)
 }
