@@ -9,3 +9,4 @@ pub mod forge;
 pub mod package;
 pub mod policy;
 pub mod release;
+pub mod tracker;

@@ -805,6 +805,12 @@ mod build_tests {
                 }
             });
             let (e, msg) = err_for(&p);
+            // dpkg-deb writes zstd frames without a content checksum, so flipped
+            // bytes can decode to garbage that only the tar layer notices.
+            if compression == "zstd" && matches!(e, PackageError::DebMalformed { .. }) {
+                assert!(msg.contains("data.tar.zst"), "{msg}");
+                continue;
+            }
             assert!(
                 matches!(e, PackageError::CorruptStream { .. }),
                 "{compression}: {msg}"

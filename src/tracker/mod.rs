@@ -1,0 +1,212 @@
+//! Issue trackers: where a product release's submission issue lives. The
+//! [`Tracker`] trait is forge-neutral so the release workflow is written once
+//! and runs against GitHub, GitLab or the embedded [`local`] tracker alike.
+
+pub mod local;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// An issue, as every forge has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub labels: Vec<String>,
+    pub open: bool,
+    pub author: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub url: String,
+}
+
+/// A comment on an issue; `id` is unique across the whole tracker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub issue: u64,
+    pub author: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A repository label; `color` is 6 hex digits without `#`, as forges take it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub name: String,
+    pub color: String,
+    pub description: String,
+}
+
+/// Something that happened to an issue: the audit trail of who labelled or
+/// closed it, which the workflow reads to know who took a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: u64,
+    pub issue: u64,
+    pub actor: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// What an [`Event`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Labeled { label: String },
+    Unlabeled { label: String },
+    Closed,
+    Reopened,
+    Opened,
+}
+
+/// Why a tracker operation failed; each message says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum TrackerError {
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{message}")]
+    Invalid { message: String },
+    #[error("{}: {source}\n  check the path and its permissions", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{}: corrupt tracker file: {message}\n  the file is JSON: fix it by hand (or restore it from version control)",
+        path.display()
+    )]
+    Corrupt { path: PathBuf, message: String },
+    #[error("forge error{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Forge {
+        status: Option<u16>,
+        message: String,
+    },
+}
+
+/// Forge-neutral, synchronous; every mutation is done as `actor`.
+pub trait Tracker {
+    /// Where the tracker is, for messages, e.g. `local:.umd-tracker`.
+    fn describe(&self) -> String;
+    /// Issues by ascending number, optionally only those with `label` and/or open.
+    fn list_issues(&self, label: Option<&str>, open_only: bool)
+    -> Result<Vec<Issue>, TrackerError>;
+    fn get_issue(&self, number: u64) -> Result<Issue, TrackerError>;
+    fn create_issue(
+        &self,
+        actor: &str,
+        title: &str,
+        body: &str,
+        labels: &[String],
+    ) -> Result<Issue, TrackerError>;
+    /// Changes only what is `Some` and differs; an update that changes
+    /// nothing leaves `updated_at` alone so re-runs are no-ops.
+    fn update_issue(
+        &self,
+        actor: &str,
+        number: u64,
+        title: Option<&str>,
+        body: Option<&str>,
+        open: Option<bool>,
+    ) -> Result<Issue, TrackerError>;
+    /// Returns the labels after; records `Labeled` only for labels not already present.
+    fn add_labels(
+        &self,
+        actor: &str,
+        number: u64,
+        labels: &[String],
+    ) -> Result<Vec<String>, TrackerError>;
+    /// Returns the labels after; `NotFound` if the issue lacks it (as GitHub 404s).
+    fn remove_label(
+        &self,
+        actor: &str,
+        number: u64,
+        label: &str,
+    ) -> Result<Vec<String>, TrackerError>;
+    fn list_comments(&self, number: u64) -> Result<Vec<Comment>, TrackerError>;
+    fn create_comment(&self, actor: &str, number: u64, body: &str)
+    -> Result<Comment, TrackerError>;
+    fn update_comment(&self, actor: &str, id: u64, body: &str) -> Result<Comment, TrackerError>;
+    fn list_events(&self, number: u64) -> Result<Vec<Event>, TrackerError>;
+    fn list_labels(&self) -> Result<Vec<Label>, TrackerError>;
+    /// Creates the label or brings its colour and description in line;
+    /// true if it created or changed something.
+    fn ensure_label(&self, label: &Label) -> Result<bool, TrackerError>;
+}
+
+const ACCEPTED: &str = "`local:PATH`, `github:OWNER/REPO`, `gitlab:GROUP/PROJECT`";
+
+/// Opens the tracker named by `spec`, e.g. `local:.umd-tracker`.
+pub fn open(spec: &str) -> Result<Box<dyn Tracker>, TrackerError> {
+    match spec.split_once(':') {
+        Some(("local", path)) if !path.is_empty() => Ok(Box::new(local::LocalTracker::open(path)?)),
+        Some(("local", _)) => Err(TrackerError::Invalid {
+            message: format!(
+                "tracker `{spec}`: `local:` needs a directory, e.g. `local:.umd-tracker`"
+            ),
+        }),
+        Some((forge @ ("github" | "gitlab"), _)) => Err(TrackerError::Invalid {
+            message: format!(
+                "tracker `{spec}`: the {forge} tracker is not available in this build yet\n  use `local:PATH` for now (accepted forms: {ACCEPTED})"
+            ),
+        }),
+        _ => Err(TrackerError::Invalid {
+            message: format!(
+                "unknown tracker `{spec}`\n  accepted forms: {ACCEPTED} (github and gitlab are not available in this build yet)"
+            ),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_rejects_unknown_and_unavailable_specs() {
+        for spec in ["github:o/r", "gitlab:g/p", "nope", "svn:x", "local:"] {
+            let err = open(spec).err().expect(spec);
+            assert!(matches!(err, TrackerError::Invalid { .. }), "{spec}: {err}");
+        }
+        let msg = open("nope").err().unwrap().to_string();
+        assert!(msg.contains("local:PATH") && msg.contains("github:OWNER/REPO"));
+        assert!(msg.contains("gitlab:GROUP/PROJECT") && msg.contains("not available"));
+        let msg = open("github:o/r").err().unwrap().to_string();
+        assert!(msg.contains("not available in this build yet"));
+    }
+
+    #[test]
+    fn open_local() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = format!("local:{}", dir.path().join("t").display());
+        let t = open(&spec).unwrap();
+        assert_eq!(t.describe(), spec);
+        assert!(t.list_issues(None, false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn event_serializes_with_kind_tag() {
+        let e = Event {
+            id: 1,
+            issue: 2,
+            actor: "a".into(),
+            kind: EventKind::Labeled { label: "x".into() },
+            at: time::macros::datetime!(2024-01-02 03:04:05 UTC),
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["kind"], "labeled");
+        assert_eq!(v["label"], "x");
+        assert_eq!(v["at"], "2024-01-02T03:04:05Z");
+        assert_eq!(serde_json::from_value::<Event>(v).unwrap(), e);
+    }
+}
