@@ -375,6 +375,19 @@ impl Tracker for LocalTracker {
         })
     }
 
+    fn search_issues(&self, text: &str) -> Result<Vec<Issue>, TrackerError> {
+        self.locked(|| {
+            let mut out = Vec::new();
+            for n in self.issue_numbers()? {
+                let file = self.load(n)?;
+                if file.body.contains(text) {
+                    out.push(self.to_issue(&file));
+                }
+            }
+            Ok(out)
+        })
+    }
+
     fn get_issue(&self, number: u64) -> Result<Issue, TrackerError> {
         self.locked(|| Ok(self.to_issue(&self.load(number)?)))
     }

@@ -101,6 +101,10 @@ pub trait Tracker {
     /// Issues by ascending number, optionally only those with `label` and/or open.
     fn list_issues(&self, label: Option<&str>, open_only: bool)
     -> Result<Vec<Issue>, TrackerError>;
+    /// Issues (open or closed) whose body contains `text`: the fallback that finds
+    /// a submission whose labels were lost (a crash between create and label).
+    /// On GitHub this is the search API, which lags writes by a few seconds.
+    fn search_issues(&self, text: &str) -> Result<Vec<Issue>, TrackerError>;
     fn get_issue(&self, number: u64) -> Result<Issue, TrackerError>;
     fn create_issue(
         &self,
