@@ -7,6 +7,10 @@
 pub mod check;
 pub mod forge;
 pub mod package;
+pub mod pipeline;
+pub mod plan;
 pub mod policy;
 pub mod release;
+pub mod render;
+pub mod submission;
 pub mod tracker;

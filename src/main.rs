@@ -50,11 +50,69 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Print the JSON schema of a policy file or a Product ID Card
+    /// Print the JSON schema of a policy file, a Product ID Card or a product registration
     Schema {
         #[arg(value_enum)]
         kind: SchemaKind,
     },
+    /// Check a release and file it in the tracker: one submission issue per distribution
+    Submit(SubmitArgs),
+    /// List the submissions in the tracker: product, version, distribution, stage, since when
+    Status {
+        #[command(flatten)]
+        tracker: TrackerArgs,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Create the labels the pipeline uses in the tracker, and print the workflows to install
+    Init {
+        #[command(flatten)]
+        tracker: TrackerArgs,
+        /// Print what would be created without changing anything
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct TrackerArgs {
+    /// Where submissions live: `local:DIR` (embedded), `github:OWNER/REPO`
+    #[arg(
+        long,
+        env = "UMD_RELEASE_TRACKER",
+        default_value = "local:.umd-tracker",
+        value_name = "SPEC"
+    )]
+    tracker: String,
+}
+
+#[derive(clap::Args)]
+struct SubmitArgs {
+    #[command(flatten)]
+    check: CheckArgs,
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    /// Product registry directory (`products/NAME.yaml`); default: the tracker's own `products/`
+    #[arg(long, value_name = "DIR")]
+    registry: Option<PathBuf>,
+    /// Submit even if the release fails its policy (the findings are listed in the issue)
+    #[arg(long)]
+    allow_failures: bool,
+    /// Print the plan (every action on the tracker) and change nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Who is submitting, as recorded in the history; default $GITHUB_ACTOR, else `umd-release`
+    #[arg(long, value_name = "NAME")]
+    actor: Option<String>,
+    /// Directory of templates overriding the built-in ones (NAME.md.hbs)
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// URL the packages are downloadable under (file names are appended)
+    #[arg(long, value_name = "URL")]
+    download_url_base: Option<String>,
+    /// Link to the release notes (else the card's documentation.release_notes)
+    #[arg(long, value_name = "URL")]
+    release_notes_url: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -102,6 +160,7 @@ enum ListFormat {
 enum SchemaKind {
     Policy,
     Card,
+    Registry,
 }
 
 /// An error with the exit code it maps to.
@@ -146,10 +205,16 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Check(args) => cmd_check(args),
         Command::Explain { rule, list } => cmd_explain(rule.as_deref(), list),
         Command::Policies { format } => cmd_policies(format),
+        Command::Submit(args) => cmd_submit(args),
+        Command::Status { tracker, format } => cmd_status(&tracker.tracker, format),
+        Command::Init { tracker, dry_run } => cmd_init(&tracker.tracker, dry_run),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Policy => schemars::schema_for!(Policy),
                 SchemaKind::Card => schemars::schema_for!(ProductCard),
+                SchemaKind::Registry => {
+                    schemars::schema_for!(policy::registry::RegisteredProduct)
+                }
             };
             let text = serde_json::to_string_pretty(&schema).map_err(bad_input)? + "\n";
             print(&text)?;
@@ -208,8 +273,15 @@ fn resolve_tag(tag: Option<String>) -> Result<String, Failure> {
     )))
 }
 
-fn cmd_check(args: CheckArgs) -> Result<u8, Failure> {
-    let tag = resolve_tag(args.tag)?;
+/// A checked release: the facts, the policies that apply and their verdicts.
+struct Checked {
+    facts: release::ReleaseFacts,
+    policies: Vec<Policy>,
+    report: report::Report,
+}
+
+fn run_check(args: &CheckArgs) -> Result<Checked, Failure> {
+    let tag = resolve_tag(args.tag.clone())?;
     let mut policies = Vec::new();
     for spec in &args.policies {
         policies.push(Policy::load(spec).map_err(bad_input)?);
@@ -231,7 +303,15 @@ fn cmd_check(args: CheckArgs) -> Result<u8, Failure> {
     }
     let reports = policies.iter().map(|p| check::check(&facts, p)).collect();
     let report = report::Report::new(&facts, reports);
+    Ok(Checked {
+        facts,
+        policies,
+        report,
+    })
+}
 
+fn cmd_check(args: CheckArgs) -> Result<u8, Failure> {
+    let Checked { report, .. } = run_check(&args)?;
     let rendered = match args.format {
         ReportFormat::Text => report::text(&report),
         ReportFormat::Json => report::json(&report),
@@ -334,5 +414,239 @@ fn cmd_policies(format: ListFormat) -> Result<u8, Failure> {
             print(&out)?;
         }
     }
+    Ok(0)
+}
+
+fn tracker_failure(e: umd_release::tracker::TrackerError) -> Failure {
+    use umd_release::tracker::TrackerError;
+    let code = match e {
+        TrackerError::Forge { .. } => exit::FORGE,
+        _ => exit::BAD_INPUT,
+    };
+    Failure {
+        code,
+        error: e.into(),
+    }
+}
+
+fn sync_failure(e: umd_release::tracker::sync::SyncError) -> Failure {
+    use umd_release::tracker::sync::SyncError;
+    match e {
+        SyncError::Tracker(t) => tracker_failure(t),
+        SyncError::Registry(r) => bad_input(r),
+    }
+}
+
+fn actor(given: Option<String>) -> String {
+    given
+        .or_else(|| std::env::var("GITHUB_ACTOR").ok().filter(|a| !a.is_empty()))
+        .unwrap_or_else(|| "umd-release".to_string())
+}
+
+fn cmd_submit(args: SubmitArgs) -> Result<u8, Failure> {
+    use umd_release::submission;
+    use umd_release::tracker::{self, sync};
+
+    let Checked {
+        facts,
+        policies,
+        report,
+    } = run_check(&args.check)?;
+    let Some(card) = &facts.card else {
+        return Err(bad_input(policy::card::CardError::Missing {
+            dir: args.check.repo.clone(),
+        }));
+    };
+    let templates =
+        umd_release::render::Templates::load(args.templates.as_deref()).map_err(bad_input)?;
+    let tracker = tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let registered =
+        sync::registered(&*tracker, args.registry.as_deref(), &card.name).map_err(sync_failure)?;
+    for p in &policies {
+        registered.allows(&p.id).map_err(bad_input)?;
+    }
+
+    let mut out = String::new();
+    for p in &report.policies {
+        out.push_str(&format!(
+            "check: {} {} {} {} ({} errors, {} warnings)\n",
+            card.name,
+            report.tag,
+            if p.passed { "passes" } else { "FAILS" },
+            p.name,
+            p.errors,
+            p.warnings
+        ));
+    }
+    if !report.passed && !args.allow_failures {
+        out.push_str(
+            "not submitted: the release fails its policy; run `umd-release check` for the findings, fix them and tag again (or pass --allow-failures to file it with its findings)\n",
+        );
+        print(&out)?;
+        return Ok(exit::FAILED);
+    }
+
+    let downloads: std::collections::BTreeMap<String, String> = match &args.download_url_base {
+        Some(base) => facts
+            .packages
+            .iter()
+            .filter_map(|p| p.file.file_name())
+            .map(|n| {
+                let n = n.to_string_lossy().into_owned();
+                (n.clone(), format!("{}/{n}", base.trim_end_matches('/')))
+            })
+            .collect(),
+        None => Default::default(),
+    };
+    let actor = actor(args.actor.clone());
+    // Whole seconds, as forges record times, so histories compare equal across trackers.
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let comment = |c: &submission::Change| {
+        submission::change_comment(c, &templates)
+            .unwrap_or_else(|e| format!("umd-release updated this submission ({e})"))
+    };
+    let mut first_url = None;
+    for (policy, preport) in policies.iter().zip(&report.policies) {
+        let desired = submission::desired(
+            &submission::Source {
+                facts: &facts,
+                policy,
+                report: preport,
+                download_urls: &downloads,
+                release_notes_url: args.release_notes_url.as_deref(),
+            },
+            &templates,
+        )
+        .map_err(bad_input)?;
+        let outcome = sync::submit(&*tracker, &actor, &desired, &comment, args.dry_run, now)
+            .map_err(tracker_failure)?;
+        let what = if args.dry_run {
+            "would"
+        } else if outcome.created {
+            "created"
+        } else if outcome.plan.is_empty() {
+            "unchanged"
+        } else {
+            "updated"
+        };
+        let number = outcome.number.map(|n| format!(" #{n}")).unwrap_or_default();
+        out.push_str(&format!(
+            "{}: {what}{number} {}\n",
+            policy.name, desired.title
+        ));
+        if args.dry_run {
+            for line in outcome.plan.to_string().lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        } else if let Some(url) = &outcome.url {
+            out.push_str(&format!("  {url}\n"));
+            first_url.get_or_insert(url.clone());
+        }
+    }
+    print(&out)?;
+    if let Some(actions) = Actions::detect() {
+        actions
+            .set_output("submission-url", first_url.as_deref().unwrap_or(""))
+            .context("cannot write the GitHub Actions outputs")
+            .map_err(bad_input)?;
+    }
+    Ok(0)
+}
+
+fn cmd_status(spec: &str, format: ListFormat) -> Result<u8, Failure> {
+    use umd_release::tracker::{self, sync};
+    let tracker = tracker::open(spec).map_err(tracker_failure)?;
+    let rows = sync::status(&*tracker).map_err(tracker_failure)?;
+    match format {
+        ListFormat::Json => {
+            print(&(serde_json::to_string_pretty(&rows).map_err(bad_input)? + "\n"))?
+        }
+        ListFormat::Text => {
+            if rows.is_empty() {
+                print(&format!("no submissions in {}\n", tracker.describe()))?;
+                return Ok(0);
+            }
+            let date = time::macros::format_description!("[year]-[month]-[day]");
+            let mut table = vec![[
+                "PRODUCT".to_string(),
+                "VERSION".into(),
+                "DISTRIBUTION".into(),
+                "STAGE".into(),
+                "SINCE".into(),
+                "ISSUE".into(),
+            ]];
+            for r in &rows {
+                let mut stage = r.stage.name().to_string();
+                if r.delayed {
+                    stage.push_str(" (Delayed)");
+                }
+                table.push([
+                    r.product.clone(),
+                    r.version.clone(),
+                    r.distribution.clone(),
+                    stage,
+                    r.since.format(&date).unwrap_or_default(),
+                    format!("#{} {}", r.number, r.url),
+                ]);
+            }
+            let widths: Vec<usize> = (0..6)
+                .map(|c| {
+                    table
+                        .iter()
+                        .map(|row| row[c].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let mut out = String::new();
+            for row in &table {
+                let cells: Vec<String> = row
+                    .iter()
+                    .zip(&widths)
+                    .map(|(cell, w)| format!("{cell:<w$}"))
+                    .collect();
+                out.push_str(cells.join("  ").trim_end());
+                out.push('\n');
+            }
+            print(&out)?;
+        }
+    }
+    Ok(0)
+}
+
+fn cmd_init(spec: &str, dry_run: bool) -> Result<u8, Failure> {
+    use umd_release::plan::{Action, Plan};
+    use umd_release::tracker::{self, sync};
+    let tracker = tracker::open(spec).map_err(tracker_failure)?;
+    let plan = Plan {
+        actions: sync::pipeline_labels(&Policy::all_builtin())
+            .into_iter()
+            .map(Action::EnsureLabel)
+            .collect(),
+    };
+    let mut out = format!("labels in {}:\n", tracker.describe());
+    if dry_run {
+        out.push_str(&plan.to_string());
+    } else {
+        let mut changed = 0;
+        for action in &plan.actions {
+            if let Action::EnsureLabel(l) = action
+                && tracker.ensure_label(l).map_err(tracker_failure)?
+            {
+                changed += 1;
+                out.push_str(&format!("  created or updated `{}`\n", l.name));
+            }
+        }
+        out.push_str(&format!(
+            "  {changed} of {} labels created or updated\n",
+            plan.actions.len()
+        ));
+    }
+    out.push_str(
+        "\nWorkflows to install in the tracking repository (from examples/workflows/ of umd-release):\n  .github/workflows/umd-release-events.yml  <- tracker-events.yml (label moves, comments, issue form)\n  .github/workflows/umd-release-intake.yml  <- tracker-intake.yml (pulls registered products' releases)\n  .github/workflows/umd-release-sweep.yml   <- tracker-sweep.yml (deadlines)\n  .github/ISSUE_TEMPLATE/submission.yml     <- the submission form\nand one products/NAME.yaml per product (`umd-release schema registry`).\n",
+    );
+    print(&out)?;
     Ok(0)
 }

@@ -198,6 +198,7 @@ pub fn json(report: &Report) -> String {
 /// strings cannot inject markup, HTML or mentions.
 pub fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let mut prev = None;
     for c in s.chars() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
@@ -207,11 +208,13 @@ pub fn md_escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            // A zero-width joiner after @ stops GitHub from notifying anyone.
-            '@' => out.push_str("@\u{200b}"),
+            // A zero-width space after a mention's @ stops GitHub from notifying
+            // anyone; an @ inside a word (an e-mail address) mentions nobody.
+            '@' if !prev.is_some_and(|p: char| p.is_alphanumeric()) => out.push_str("@\u{200b}"),
             '\n' | '\r' => out.push(' '),
             _ => out.push(c),
         }
+        prev = Some(c);
     }
     out
 }

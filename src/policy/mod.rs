@@ -3,6 +3,7 @@
 //! built-in ones are compiled in, and a path loads any other (say `umd-6.yaml`).
 
 pub mod card;
+pub mod registry;
 pub mod yaml;
 
 use std::collections::BTreeMap;

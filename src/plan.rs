@@ -1,0 +1,145 @@
+//! What to do, as data. Pure code decides a [`Plan`]; the tracker applies it, or
+//! `--dry-run` prints it and changes nothing.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::tracker::Label;
+
+/// An issue the plan acts on: one that exists, or the one the plan creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueRef {
+    Existing(u64),
+    Created,
+}
+
+impl fmt::Display for IssueRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IssueRef::Existing(n) => write!(f, "#{n}"),
+            IssueRef::Created => write!(f, "the new issue"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    EnsureLabel(Label),
+    CreateIssue {
+        title: String,
+        body: String,
+        labels: Vec<String>,
+    },
+    UpdateIssue {
+        number: IssueRef,
+        title: Option<String>,
+        body: Option<String>,
+        open: Option<bool>,
+    },
+    AddLabels {
+        number: IssueRef,
+        labels: Vec<String>,
+    },
+    RemoveLabel {
+        number: IssueRef,
+        label: String,
+    },
+    Comment {
+        number: IssueRef,
+        body: String,
+    },
+    EditComment {
+        id: u64,
+        body: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    pub fn extend(&mut self, other: Plan) {
+        self.actions.extend(other.actions);
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with("<!--"))
+        .unwrap_or("")
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::EnsureLabel(l) => write!(
+                f,
+                "ensure label `{}` (#{}, {})",
+                l.name, l.color, l.description
+            ),
+            Action::CreateIssue {
+                title,
+                body,
+                labels,
+            } => write!(
+                f,
+                "create issue \"{title}\" with labels {} ({} bytes of body)",
+                labels.join(", "),
+                body.len()
+            ),
+            Action::UpdateIssue {
+                number,
+                title,
+                body,
+                open,
+            } => {
+                let mut parts = Vec::new();
+                if let Some(t) = title {
+                    parts.push(format!("title to \"{t}\""));
+                }
+                if let Some(b) = body {
+                    parts.push(format!("body ({} bytes)", b.len()));
+                }
+                match open {
+                    Some(false) => parts.push("close it".into()),
+                    Some(true) => parts.push("reopen it".into()),
+                    None => {}
+                }
+                write!(f, "update {number}: {}", parts.join(", "))
+            }
+            Action::AddLabels { number, labels } => {
+                write!(f, "add labels {} to {number}", labels.join(", "))
+            }
+            Action::RemoveLabel { number, label } => {
+                write!(f, "remove label {label} from {number}")
+            }
+            Action::Comment { number, body } => {
+                write!(f, "comment on {number}: \"{}\"", first_line(body))
+            }
+            Action::EditComment { id, body } => {
+                write!(f, "edit comment {id}: \"{}\"", first_line(body))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.actions.is_empty() {
+            return writeln!(f, "nothing to do");
+        }
+        for (i, a) in self.actions.iter().enumerate() {
+            writeln!(f, "{:>2}. {a}", i + 1)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,383 @@
+//! The GitHub Action, the workflows (ours and the examples for providers and
+//! the tracking repository), the submission issue form and the pinned
+//! checksums are well formed, and no `run:` script interpolates `${{ ... }}`:
+//! untrusted values reach scripts through `env:` only.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ISSUE_FORM: &str = ".github/ISSUE_TEMPLATE/submission.yml";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The YAML files of `dir` (relative to the crate root), sorted.
+fn yaml_in(dir: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yml") || name.ends_with(".yaml"))
+        .map(|name| format!("{dir}/{name}"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{dir} holds no workflow");
+    files
+}
+
+fn workflows() -> Vec<String> {
+    let mut files = yaml_in(".github/workflows");
+    files.extend(yaml_in("examples/workflows"));
+    files
+}
+
+fn all_files() -> Vec<String> {
+    let mut files = vec!["action.yml".to_string()];
+    files.extend(workflows());
+    files.push(ISSUE_FORM.to_string());
+    files
+}
+
+fn load(rel: &str) -> Value {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    serde_saphyr::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{rel}: invalid YAML: {e}"))
+}
+
+/// Every `run:` script of `doc`, with where it is (`jobs.build.steps[2].run`).
+fn run_scripts(doc: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let here = if at.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{at}.{key}")
+                    };
+                    if key == "run" {
+                        let script = value
+                            .as_str()
+                            .unwrap_or_else(|| panic!("{here} is not a string"));
+                        out.push((here.clone(), script.to_string()));
+                    }
+                    walk(value, &here, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{at}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, "", &mut out);
+    out
+}
+
+fn str_at<'a>(v: &'a Value, pointer: &str, file: &str) -> &'a str {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{file}: {pointer} is not a string"))
+}
+
+/// The `NAME`s of `${{ <prefix>NAME }}` expressions in `text`
+/// (`prefix` = `inputs.`: the inputs it uses).
+fn expressions(text: &str, prefix: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        let after = &rest[start + 3..];
+        let end = after.find("}}").expect("an unterminated ${{ expression");
+        let expr = after[..end].trim();
+        if let Some(name) = expr.strip_prefix(prefix) {
+            found.push(name.to_string());
+        }
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+/// Shell variables `$NAME` / `${NAME...}` a script reads whose name starts with `prefix`.
+fn shell_vars(script: &str, prefix: &str) -> BTreeSet<String> {
+    let mut vars = BTreeSet::new();
+    for (i, _) in script.match_indices('$') {
+        let after = script[i + 1..]
+            .strip_prefix('{')
+            .unwrap_or(&script[i + 1..]);
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if name.starts_with(prefix) {
+            vars.insert(name);
+        }
+    }
+    vars
+}
+
+#[test]
+fn every_file_parses() {
+    for file in all_files() {
+        let doc = load(&file);
+        assert!(doc.is_object(), "{file}: not a mapping");
+    }
+}
+
+#[test]
+fn no_run_script_interpolates_expressions() {
+    for file in all_files() {
+        for (at, script) in run_scripts(&load(&file)) {
+            assert!(
+                !script.contains("${{"),
+                "{file}: {at} expands a ${{{{ }}}} expression inside the script; pass the value through env: instead"
+            );
+        }
+    }
+}
+
+#[test]
+fn action_is_composite_and_passes_inputs_through_env() {
+    let file = "action.yml";
+    let action = load(file);
+    assert_eq!(str_at(&action, "/runs/using", file), "composite");
+    let inputs = action["inputs"].as_object().expect("action.yml: inputs");
+    for expected in [
+        "command",
+        "tag",
+        "policy",
+        "artifacts",
+        "repo",
+        "tracker",
+        "token",
+        "format",
+        "allow-failures",
+        "version",
+    ] {
+        assert!(inputs.contains_key(expected), "{file}: no input {expected}");
+    }
+    for (name, input) in inputs {
+        assert!(
+            input["description"].is_string(),
+            "{file}: input {name} has no description"
+        );
+        assert!(
+            input["default"].is_string(),
+            "{file}: input {name} has no string default"
+        );
+    }
+    assert_eq!(str_at(&action, "/inputs/command/default", file), "check");
+    assert_eq!(str_at(&action, "/inputs/repo/default", file), ".");
+    assert_eq!(str_at(&action, "/inputs/format/default", file), "text");
+    assert_eq!(
+        str_at(&action, "/inputs/allow-failures/default", file),
+        "false"
+    );
+
+    let steps = action
+        .pointer("/runs/steps")
+        .and_then(Value::as_array)
+        .expect("action.yml: runs.steps");
+    let ids: BTreeSet<&str> = steps.iter().filter_map(|s| s["id"].as_str()).collect();
+    let mut passed = BTreeSet::new();
+    for (i, step) in steps.iter().enumerate() {
+        let Some(script) = step["run"].as_str() else {
+            continue;
+        };
+        assert_eq!(
+            step["shell"].as_str(),
+            Some("bash"),
+            "{file}: step {i} has no shell: bash"
+        );
+        let env = step["env"].as_object().cloned().unwrap_or_default();
+        for (var, value) in &env {
+            let value = value
+                .as_str()
+                .unwrap_or_else(|| panic!("{file}: step {i}: env {var} is not a string"));
+            for input in expressions(value, "inputs.") {
+                assert!(
+                    inputs.contains_key(&input),
+                    "{file}: step {i}: env {var} uses unknown input {input}"
+                );
+                passed.insert(input);
+            }
+        }
+        // Every input variable the script reads is set by the step's env.
+        for var in shell_vars(script, "INPUT_") {
+            assert!(
+                env.contains_key(&var),
+                "{file}: step {i} reads ${var} but its env: does not set it"
+            );
+        }
+    }
+    for name in inputs.keys() {
+        assert!(
+            passed.contains(name),
+            "{file}: input {name} is not passed to a step through env:"
+        );
+    }
+
+    let outputs = action["outputs"].as_object().expect("action.yml: outputs");
+    for expected in ["result", "submission-url", "report"] {
+        assert!(
+            outputs.contains_key(expected),
+            "{file}: no output {expected}"
+        );
+    }
+    for (name, output) in outputs {
+        let value = output["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{file}: output {name} has no value"));
+        let refs = expressions(value, "steps.");
+        assert_eq!(
+            refs.len(),
+            1,
+            "{file}: output {name} should map one step output: {value}"
+        );
+        let (step, rest) = refs[0].split_once('.').unwrap();
+        assert!(
+            ids.contains(step),
+            "{file}: output {name} names no step: {step}"
+        );
+        assert!(
+            rest.starts_with("outputs."),
+            "{file}: output {name}: {value}"
+        );
+    }
+}
+
+#[test]
+fn workflows_declare_permissions() {
+    for file in workflows() {
+        let doc = load(&file);
+        assert!(doc.get("on").is_some(), "{file}: no on:");
+        assert!(doc["jobs"].is_object(), "{file}: no jobs:");
+        let permissions = doc
+            .get("permissions")
+            .unwrap_or_else(|| panic!("{file}: no top-level permissions:"));
+        assert!(
+            permissions.is_object() || permissions.is_string(),
+            "{file}: permissions: is neither a mapping nor read-all/write-all"
+        );
+    }
+}
+
+#[test]
+fn issue_form_has_the_submission_fields() {
+    let file = ISSUE_FORM;
+    let form = load(file);
+    assert_eq!(str_at(&form, "/title", file), "[submission] ");
+    let labels = form["labels"].as_array().expect("issue form: labels");
+    assert!(
+        labels.iter().any(|l| l == "submission-request"),
+        "{file}: labels lack submission-request"
+    );
+    let body = form["body"].as_array().expect("issue form: body");
+    let fields: Vec<(&str, &str, bool)> = body
+        .iter()
+        .filter(|item| item["type"] != "markdown")
+        .map(|item| {
+            (
+                item["id"].as_str().expect("issue form: a field without id"),
+                item.pointer("/attributes/label")
+                    .and_then(Value::as_str)
+                    .expect("issue form: a field without label"),
+                item.pointer("/validations/required") == Some(&Value::Bool(true)),
+            )
+        })
+        .collect();
+    // umd-release reads the `### <label>` sections of the rendered body.
+    let expected = [
+        ("product", "Product", true),
+        ("version", "Version", true),
+        ("distribution", "Distribution", true),
+        ("release-notes", "Release notes", true),
+        ("packages", "Packages", true),
+        ("notes", "Additional notes", false),
+    ];
+    assert_eq!(fields, expected, "{file}: fields");
+    let distribution = body.iter().find(|i| i["id"] == "distribution").unwrap();
+    assert_eq!(distribution["type"], "dropdown");
+    assert_eq!(
+        distribution.pointer("/attributes/options"),
+        Some(&serde_json::json!(["UMD 5", "CMD-OS 1", "CMD-ONE 1"]))
+    );
+    for item in body {
+        assert!(
+            item.pointer("/attributes/render").is_none(),
+            "{file}: `render` wraps the value in a code block the parser does not expect"
+        );
+    }
+}
+
+#[test]
+fn pinned_checksums_are_well_formed() {
+    let rel = "action/checksums.txt";
+    let text = std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    for (n, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let ok = line.split_once("  ").is_some_and(|(hash, name)| {
+            hash.len() == 64
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && name.starts_with("umd-release-")
+                && name.ends_with(".tar.gz")
+                && name.len() > "umd-release-.tar.gz".len()
+                && !name.chars().any(char::is_whitespace)
+        });
+        assert!(
+            ok,
+            "{rel}:{}: not `<sha256>  umd-release-<version>-<target>.tar.gz`: {line}",
+            n + 1
+        );
+    }
+}
+
+/// shellcheck on every `run:` script (all run under bash), when it is installed.
+#[test]
+fn run_scripts_pass_shellcheck() {
+    if Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        // CI installs it and sets UMD_RELEASE_REQUIRE_TOOLS=1, so there it cannot be skipped.
+        assert!(
+            std::env::var("UMD_RELEASE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "shellcheck is required (UMD_RELEASE_REQUIRE_TOOLS=1): apt-get install shellcheck"
+        );
+        eprintln!("skipped: shellcheck is not installed (apt-get install shellcheck)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for file in all_files() {
+        for (at, script) in run_scripts(&load(&file)) {
+            let name = format!(
+                "{}--{}.sh",
+                file.replace('/', "_"),
+                at.replace(['[', ']', '.'], "_")
+            );
+            let path: &Path = &dir.path().join(name);
+            std::fs::write(path, format!("#!/usr/bin/env bash\n{script}")).unwrap();
+            let out = Command::new("shellcheck")
+                .args(["--shell=bash", "--severity=style", "--format=gcc"])
+                .arg(path)
+                .output()
+                .unwrap();
+            if !out.status.success() {
+                failures.push(format!(
+                    "{file}: {at} (line numbers are the script's, plus one):\n{}",
+                    String::from_utf8_lossy(&out.stdout)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "shellcheck:\n{}", failures.join("\n"));
+}
