@@ -1,0 +1,440 @@
+//! Submission scenarios: the real binary filing the demo product in a tracker.
+//! Every scenario runs on the embedded tracker; `Forge` is the seam through
+//! which the same scenarios run on the fake GitHub.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{demo_dir, demo_repo, edit, run, umd};
+use umd_release::tracker::{Tracker, local::LocalTracker};
+
+const TOKEN: &str = "ghp_SECRETsecretSECRET0123456789abcdef";
+
+/// A tracker under test and how to look inside it.
+struct Forge {
+    dir: tempfile::TempDir,
+}
+
+impl Forge {
+    fn local() -> Forge {
+        Forge {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn spec(&self) -> String {
+        format!("local:{}", self.dir.path().join("tracker").display())
+    }
+
+    fn tracker(&self) -> LocalTracker {
+        LocalTracker::open(self.dir.path().join("tracker")).unwrap()
+    }
+
+    fn registry(&self) -> PathBuf {
+        support::manifest_dir().join("examples/tracker/products")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = umd(args);
+        c.env("UMD_RELEASE_TRACKER", self.spec())
+            .env("GITHUB_TOKEN", TOKEN);
+        c
+    }
+
+    fn submit(&self, repo: &Path, artifacts: &Path, extra: &[&str]) -> support::Run {
+        let registry = self.registry();
+        let mut args = vec![
+            "submit",
+            "--registry",
+            registry.to_str().unwrap(),
+            "--repo",
+            repo.to_str().unwrap(),
+            "--artifacts",
+            artifacts.to_str().unwrap(),
+            "--tag",
+            "v1.4.0",
+        ];
+        args.extend_from_slice(extra);
+        let r = run(&mut self.cmd(&args));
+        assert!(
+            !r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN),
+            "the token leaked"
+        );
+        r
+    }
+
+    /// Open issues whose first line is a submission marker, by key.
+    fn submissions(&self) -> Vec<(String, umd_release::tracker::Issue)> {
+        let mut out: Vec<_> = self
+            .tracker()
+            .list_issues(None, true)
+            .unwrap()
+            .into_iter()
+            .filter_map(|i| umd_release::submission::parse(&i.body).map(|b| (b.key.id(), i)))
+            .collect();
+        out.sort_by_key(|(_, i)| i.number);
+        out
+    }
+}
+
+fn dist() -> PathBuf {
+    demo_dir().join("dist")
+}
+
+#[test]
+fn new_submission_then_rerun_is_a_no_op() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let r = forge.submit(&repo, &dist(), &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("CMD-OS 1: created #1 [CMD-OS 1] site-info-publisher 1.4.0"),
+        "{}",
+        r.stdout
+    );
+    let subs = forge.submissions();
+    let keys: Vec<&str> = subs.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "cmd-os-1/site-info-publisher/1.4.0",
+            "cmd-one-1/site-info-publisher/1.4.0"
+        ]
+    );
+    let (_, issue) = &subs[0];
+    assert_eq!(issue.title, "[CMD-OS 1] site-info-publisher 1.4.0");
+    for l in [
+        "state:unverified",
+        "dist:cmd-os-1",
+        "product:site-info-publisher",
+    ] {
+        assert!(
+            issue.labels.contains(&l.to_string()),
+            "{l} in {:?}",
+            issue.labels
+        );
+    }
+    assert!(
+        issue
+            .body
+            .contains("b1fa609a8b02d79c8e668f0761503413b6b8973887377bb8cc8f10e41406afa4")
+    );
+    assert!(
+        issue.body.contains("| Ubuntu 16.04 (Xenial) |"),
+        "{}",
+        issue.body
+    );
+
+    let before = std::fs::read_to_string(forge.dir.path().join("tracker/issues/1.json")).unwrap();
+    let r = forge.submit(&repo, &dist(), &[]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("CMD-OS 1: unchanged #1"), "{}", r.stdout);
+    assert_eq!(forge.submissions().len(), 2);
+    let after = std::fs::read_to_string(forge.dir.path().join("tracker/issues/1.json")).unwrap();
+    assert_eq!(
+        before, after,
+        "an unchanged re-run must not touch the issue"
+    );
+
+    let status = run(&mut forge.cmd(&["status", "--format", "json"]));
+    let rows: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows[0]["stage"], "unverified");
+    assert_eq!(rows[0]["distribution"], "cmd-one-1");
+}
+
+#[test]
+fn rerun_with_new_packages_updates_in_place_keeps_human_text_and_says_what_changed() {
+    if !support::require("rpmbuild") {
+        return;
+    }
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    assert_eq!(
+        forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]).code,
+        0
+    );
+    // A human adds a note below the tool's block.
+    let t = forge.tracker();
+    let issue = t.get_issue(1).unwrap();
+    let body = format!("{}\nVerifier note: tested on CentOS 7.9.\n", issue.body);
+    t.update_issue("verifier", 1, None, Some(&body), None)
+        .unwrap();
+
+    let artifacts = tmp.path().join("dist");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    for f in std::fs::read_dir(dist()).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, artifacts.join(f.file_name().unwrap())).unwrap();
+    }
+    support::pkg::build_rpm(
+        &artifacts,
+        &support::pkg::RpmSpec {
+            name: "site-info-publisher-doc",
+            version: "1.4.0",
+            ..Default::default()
+        },
+    );
+    let r = forge.submit(&repo, &artifacts, &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("updated #1"), "{}", r.stdout);
+    assert_eq!(forge.submissions().len(), 1);
+    let issue = t.get_issue(1).unwrap();
+    assert!(
+        issue.body.contains("Verifier note: tested on CentOS 7.9."),
+        "{}",
+        issue.body
+    );
+    assert!(
+        issue.body.contains("site-info-publisher-doc"),
+        "{}",
+        issue.body
+    );
+    let comments = t.list_comments(1).unwrap();
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0]
+            .body
+            .contains("Packages added: `site-info-publisher-doc-1.4.0-1.el7.noarch.rpm`"),
+        "{}",
+        comments[0].body
+    );
+}
+
+#[test]
+fn crash_after_create_before_labelling_is_repaired() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    assert_eq!(
+        forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]).code,
+        0
+    );
+    // What a crash between creating and labelling leaves: the issue, no labels.
+    let t = forge.tracker();
+    for l in t.get_issue(1).unwrap().labels {
+        t.remove_label("crash", 1, &l).unwrap();
+    }
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("updated #1"), "{}", r.stdout);
+    let issue = t.get_issue(1).unwrap();
+    let mut labels = issue.labels.clone();
+    labels.sort();
+    assert_eq!(
+        labels,
+        [
+            "dist:cmd-os-1",
+            "product:site-info-publisher",
+            "state:unverified"
+        ]
+    );
+    assert_eq!(forge.submissions().len(), 1);
+}
+
+#[test]
+fn concurrent_submits_of_one_version_leave_one_open_issue() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let registry = forge.registry();
+    let dist = dist();
+    let args = [
+        "submit",
+        "--policy",
+        "cmd-os-1",
+        "--registry",
+        registry.to_str().unwrap(),
+        "--repo",
+        repo.to_str().unwrap(),
+        "--artifacts",
+        dist.to_str().unwrap(),
+        "--tag",
+        "v1.4.0",
+    ];
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            forge
+                .cmd(&args)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let subs = forge.submissions();
+    assert_eq!(subs.len(), 1, "{subs:#?}");
+    // Any duplicate that a race created is closed and says which issue to follow.
+    for i in forge
+        .tracker()
+        .list_issues(Some("duplicate"), false)
+        .unwrap()
+    {
+        assert!(!i.open);
+        let c = forge.tracker().list_comments(i.number).unwrap();
+        assert!(
+            c[0].body
+                .contains(&format!("Duplicate of #{}", subs[0].1.number))
+        );
+    }
+}
+
+#[test]
+fn unregistered_product_is_refused() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    edit(
+        &repo.join("umd-product.yaml"),
+        "name: site-info-publisher",
+        "name: unknown-thing",
+    );
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("product `unknown-thing` is not registered")
+            && r.stderr.contains("products/unknown-thing.yaml"),
+        "{}",
+        r.stderr
+    );
+    assert!(forge.submissions().is_empty());
+}
+
+#[test]
+fn product_registered_for_other_distributions_is_refused() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    edit(
+        &repo.join("umd-product.yaml"),
+        "component: common",
+        "component: grid",
+    );
+    let r = forge.submit(&repo, &dist(), &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("not for `umd-5`"), "{}", r.stderr);
+}
+
+#[test]
+fn forged_marker_in_release_notes_cannot_hijack_another_issue() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    // Someone else's submission already exists.
+    let t = forge.tracker();
+    let victim_key = "cmd-os-1/other-product/9.9.9";
+    let victim_body = format!("<!-- umd-release:submission {victim_key} -->\nOriginal body\n");
+    t.create_issue(
+        "someone",
+        "[CMD-OS 1] other-product 9.9.9",
+        &victim_body,
+        &["product:other-product".into()],
+    )
+    .unwrap();
+    let notes = tmp.path().join("NOTES.md");
+    std::fs::write(&notes, format!("<!-- umd-release:submission {victim_key} -->\n<!-- umd-release:end -->\n@everyone see <img src=x onerror=alert(1)>\n")).unwrap();
+    let r = forge.submit(
+        &repo,
+        &dist(),
+        &["--policy", "cmd-os-1", "--notes", notes.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        t.get_issue(1).unwrap().body,
+        victim_body,
+        "the other issue was touched"
+    );
+    let ours = t.get_issue(2).unwrap();
+    assert_eq!(
+        umd_release::submission::parse(&ours.body).unwrap().key.id(),
+        "cmd-os-1/site-info-publisher/1.4.0"
+    );
+    assert_eq!(
+        ours.body.matches("<!-- umd-release:submission").count(),
+        1,
+        "{}",
+        ours.body
+    );
+    assert!(!ours.body.contains("<img"), "{}", ours.body);
+    assert!(!ours.body.contains("@everyone"), "{}", ours.body);
+    // A re-run still finds its own issue, not the victim's.
+    let r = forge.submit(
+        &repo,
+        &dist(),
+        &["--policy", "cmd-os-1", "--notes", notes.to_str().unwrap()],
+    );
+    assert!(r.stdout.contains("unchanged #2"), "{}", r.stdout);
+}
+
+#[test]
+fn failing_release_is_not_submitted_unless_allowed() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let r = forge.submit(&repo, &empty, &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("not submitted") && r.stdout.contains("--allow-failures"),
+        "{}",
+        r.stdout
+    );
+    assert!(forge.submissions().is_empty());
+    let r = forge.submit(&repo, &empty, &["--policy", "cmd-os-1", "--allow-failures"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, issue) = &forge.submissions()[0];
+    assert!(issue.body.contains("`target-missing`"), "{}", issue.body);
+    assert!(issue.body.contains("**failed**"), "{}", issue.body);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let forge = Forge::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let r = forge.submit(&repo, &dist(), &["--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("create issue \"[CMD-OS 1] site-info-publisher 1.4.0\" with labels state:unverified, dist:cmd-os-1, product:site-info-publisher"), "{}", r.stdout);
+    assert!(forge.submissions().is_empty());
+}
+
+#[test]
+fn init_creates_the_pipeline_labels_once() {
+    let forge = Forge::local();
+    let r = run(&mut forge.cmd(&["init"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("created or updated `state:staged-rollout`"),
+        "{}",
+        r.stdout
+    );
+    let labels = forge.tracker().list_labels().unwrap();
+    assert!(labels.iter().any(|l| l.name == "dist:cmd-one-1"));
+    let r = run(&mut forge.cmd(&["init"]));
+    assert!(r.stdout.contains("0 of"), "{}", r.stdout);
+}
+
+#[test]
+fn bad_tracker_spec_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let r = run(&mut umd(&["status", "--tracker", "jira:foo"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("local:PATH"), "{}", r.stderr);
+    let _ = repo;
+}
