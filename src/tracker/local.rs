@@ -269,7 +269,13 @@ impl LocalTracker {
             author: file.author.clone(),
             created_at: file.created_at,
             updated_at: file.updated_at,
-            url: format!("file://{}", self.issue_path(file.number).display()),
+            // The path as the user named the tracker: short, and what they can open.
+            url: self
+                .shown
+                .join("issues")
+                .join(format!("{}.json", file.number))
+                .display()
+                .to_string(),
         }
     }
 
@@ -670,11 +676,10 @@ mod tests {
         assert_eq!(a.author, "alice");
         assert!(a.open);
         assert_eq!(a.created_at, T0);
-        let want = format!(
-            "file://{}/issues/1.json",
-            fs::canonicalize(tmp.path()).unwrap().display()
+        assert_eq!(
+            a.url,
+            tmp.path().join("issues/1.json").display().to_string()
         );
-        assert_eq!(a.url, want);
         t.update_issue("bob", 3, None, None, Some(false)).unwrap();
 
         let nums = |v: Vec<Issue>| v.iter().map(|i| i.number).collect::<Vec<_>>();
