@@ -1,6 +1,7 @@
 //! Support shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod fake_github;
 pub mod pkg;
 
 use std::path::{Path, PathBuf};
