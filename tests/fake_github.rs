@@ -854,6 +854,18 @@ fn responses_conform_to_the_openapi_schemas() {
         &assets,
     );
 
+    gh.set_file("o", "r", "products/x.yaml", "name: x\n");
+    ok(
+        "GET",
+        &format!("{repo}/contents/{{path}}"),
+        200,
+        &get(&gh, "/repos/o/r/contents/products/x.yaml"),
+    );
+    assert_eq!(
+        get(&gh, "/repos/o/r/contents/products/none.yaml").status,
+        404
+    );
+
     gh.set_collaborator_permission("o", "r", "mia", "write");
     let perm = get(&gh, "/repos/o/r/collaborators/mia/permission");
     ok(

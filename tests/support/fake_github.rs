@@ -221,6 +221,14 @@ impl FakeGitHub {
 
     /// Publishes a release of `tag` with assets (each with its `sha256:` digest,
     /// downloadable from the fake); returns the release id.
+    /// A file of the repository, served by `GET /repos/{o}/{r}/contents/{path}`.
+    pub fn set_file(&self, owner: &str, repo: &str, path: &str, text: &str) {
+        let mut st = self.st();
+        st.repo_mut(owner, repo)
+            .files
+            .insert(path.to_string(), text.to_string());
+    }
+
     pub fn add_release(
         &self,
         owner: &str,
@@ -994,6 +1002,8 @@ struct Repo {
     releases: Vec<Release>,
     /// Lowercase login → role.
     permissions: HashMap<String, String>,
+    /// Repository files served by the contents API, by path.
+    files: HashMap<String, String>,
 }
 
 impl Repo {
@@ -1009,6 +1019,7 @@ impl Repo {
             events: Vec::new(),
             releases: Vec::new(),
             permissions: HashMap::new(),
+            files: HashMap::new(),
         }
     }
 
@@ -1271,6 +1282,37 @@ impl Repo {
                     i.labels.retain(|x| *x != gone);
                 }
                 Ok(Reply::new(204, Vec::new()))
+            }
+            ("GET", ["contents", path @ ..]) if !path.is_empty() => {
+                let path = path.join("/");
+                let text = self
+                    .files
+                    .get(&path)
+                    .ok_or_else(|| Reply::error(404, "Not Found"))?;
+                let html = format!(
+                    "https://github.com/{}/{}/blob/main/{path}",
+                    self.owner, self.name
+                );
+                let api = format!(
+                    "{}/repos/{}/{}/contents/{path}",
+                    self.base, self.owner, self.name
+                );
+                let sha = hex(&Sha256::digest(text.as_bytes()))[..40].to_string();
+                let git = format!(
+                    "{}/repos/{}/{}/git/blobs/{sha}",
+                    self.base, self.owner, self.name
+                );
+                Ok(Reply::json(
+                    200,
+                    &json!({
+                        "type": "file", "encoding": "base64", "size": text.len(),
+                        "name": path.rsplit('/').next().unwrap_or(&path), "path": path,
+                        "content": base64_lines(text.as_bytes()), "sha": sha,
+                        "url": api, "git_url": git, "html_url": html,
+                        "download_url": format!("https://raw.githubusercontent.com/{}/{}/main/{path}", self.owner, self.name),
+                        "_links": { "self": api, "git": git, "html": html },
+                    }),
+                ))
             }
             ("GET", ["releases"]) => {
                 let items = self
@@ -1983,4 +2025,34 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = &data[(eol + 4 + size).min(data.len())..];
     }
     out
+}
+
+/// Base64 in 60-character lines, as the contents API sends it.
+fn base64_lines(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    let mut lined = String::new();
+    for (i, c) in out.chars().enumerate() {
+        if i > 0 && i % 60 == 0 {
+            lined.push('\n');
+        }
+        lined.push(c);
+    }
+    lined.push('\n');
+    lined
 }
