@@ -12,5 +12,6 @@ pub mod plan;
 pub mod policy;
 pub mod release;
 pub mod render;
+pub mod request;
 pub mod submission;
 pub mod tracker;
