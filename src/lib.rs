@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod forge;
+pub mod intake;
 pub mod package;
 pub mod pipeline;
 pub mod plan;
