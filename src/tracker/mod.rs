@@ -2,6 +2,7 @@
 //! [`Tracker`] trait is forge-neutral so the release workflow is written once
 //! and runs against GitHub, GitLab or the embedded [`local`] tracker alike.
 
+pub mod github;
 pub mod local;
 pub mod sync;
 
@@ -162,14 +163,17 @@ pub fn open(spec: &str) -> Result<Box<dyn Tracker>, TrackerError> {
                 "tracker `{spec}`: `local:` needs a directory, e.g. `local:.umd-tracker`"
             ),
         }),
-        Some((forge @ ("github" | "gitlab"), _)) => Err(TrackerError::Invalid {
+        Some(("github", repo)) => Ok(Box::new(github::GitHubTracker::new(
+            github::GitHubConfig::from_env(repo)?,
+        )?)),
+        Some(("gitlab", _)) => Err(TrackerError::Invalid {
             message: format!(
-                "tracker `{spec}`: the {forge} tracker is not available in this build yet\n  use `local:PATH` for now (accepted forms: {ACCEPTED})"
+                "tracker `{spec}`: the GitLab tracker is not available in this build yet\n  use `github:OWNER/REPO` or `local:PATH` (accepted forms: {ACCEPTED})"
             ),
         }),
         _ => Err(TrackerError::Invalid {
             message: format!(
-                "unknown tracker `{spec}`\n  accepted forms: {ACCEPTED} (github and gitlab are not available in this build yet)"
+                "unknown tracker `{spec}`\n  accepted forms: {ACCEPTED} (gitlab is not available in this build yet)"
             ),
         }),
     }
@@ -181,14 +185,14 @@ mod tests {
 
     #[test]
     fn open_rejects_unknown_and_unavailable_specs() {
-        for spec in ["github:o/r", "gitlab:g/p", "nope", "svn:x", "local:"] {
+        for spec in ["gitlab:g/p", "nope", "svn:x", "local:", "github:not-a-repo"] {
             let err = open(spec).err().expect(spec);
             assert!(matches!(err, TrackerError::Invalid { .. }), "{spec}: {err}");
         }
         let msg = open("nope").err().unwrap().to_string();
         assert!(msg.contains("local:PATH") && msg.contains("github:OWNER/REPO"));
         assert!(msg.contains("gitlab:GROUP/PROJECT") && msg.contains("not available"));
-        let msg = open("github:o/r").err().unwrap().to_string();
+        let msg = open("gitlab:g/p").err().unwrap().to_string();
         assert!(msg.contains("not available in this build yet"));
     }
 
