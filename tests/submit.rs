@@ -7,48 +7,89 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use support::fake_github::FakeGitHub;
 use support::{demo_dir, demo_repo, edit, run, umd};
+use umd_release::tracker::github::{Auth, GitHubConfig, GitHubTracker, Secret};
 use umd_release::tracker::{Tracker, local::LocalTracker};
 
 const TOKEN: &str = "ghp_SECRETsecretSECRET0123456789abcdef";
 
-/// A tracker under test and how to look inside it.
+/// A tracker under test and how to look inside it: the embedded tracker, or
+/// the fake GitHub over HTTP (which reads the registry through the contents API).
+enum Backend {
+    Local,
+    GitHub(FakeGitHub),
+}
+
 struct Forge {
     dir: tempfile::TempDir,
+    backend: Backend,
 }
 
 impl Forge {
-    fn local() -> Forge {
+    fn new(github: bool) -> Forge {
+        let backend = if github {
+            let gh = FakeGitHub::start();
+            gh.add_repo("egi", "umd-tracker");
+            gh.set_token(TOKEN);
+            let registry =
+                support::manifest_dir().join("examples/tracker/products/site-info-publisher.yaml");
+            gh.set_file(
+                "egi",
+                "umd-tracker",
+                "products/site-info-publisher.yaml",
+                &std::fs::read_to_string(registry).unwrap(),
+            );
+            Backend::GitHub(gh)
+        } else {
+            Backend::Local
+        };
         Forge {
             dir: tempfile::tempdir().unwrap(),
+            backend,
         }
     }
 
     fn spec(&self) -> String {
-        format!("local:{}", self.dir.path().join("tracker").display())
+        match &self.backend {
+            Backend::Local => format!("local:{}", self.dir.path().join("tracker").display()),
+            Backend::GitHub(_) => "github:egi/umd-tracker".into(),
+        }
     }
 
-    fn tracker(&self) -> LocalTracker {
-        LocalTracker::open(self.dir.path().join("tracker")).unwrap()
-    }
-
-    fn registry(&self) -> PathBuf {
-        support::manifest_dir().join("examples/tracker/products")
+    fn tracker(&self) -> Box<dyn Tracker> {
+        match &self.backend {
+            Backend::Local => {
+                Box::new(LocalTracker::open(self.dir.path().join("tracker")).unwrap())
+            }
+            Backend::GitHub(gh) => Box::new(
+                GitHubTracker::new(GitHubConfig {
+                    api_url: gh.url(),
+                    owner: "egi".into(),
+                    repo: "umd-tracker".into(),
+                    auth: Auth::Token(Secret::new(TOKEN)),
+                    max_wait: std::time::Duration::from_secs(10),
+                })
+                .unwrap(),
+            ),
+        }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = umd(args);
         c.env("UMD_RELEASE_TRACKER", self.spec())
-            .env("GITHUB_TOKEN", TOKEN);
+            .env("GITHUB_TOKEN", TOKEN)
+            .env_remove("UMD_RELEASE_TOKEN");
+        if let Backend::GitHub(gh) = &self.backend {
+            c.env("GITHUB_API_URL", gh.url());
+        }
         c
     }
 
     fn submit(&self, repo: &Path, artifacts: &Path, extra: &[&str]) -> support::Run {
-        let registry = self.registry();
+        let registry = support::manifest_dir().join("examples/tracker/products");
         let mut args = vec![
             "submit",
-            "--registry",
-            registry.to_str().unwrap(),
             "--repo",
             repo.to_str().unwrap(),
             "--artifacts",
@@ -56,6 +97,9 @@ impl Forge {
             "--tag",
             "v1.4.0",
         ];
+        if matches!(self.backend, Backend::Local) {
+            args.extend(["--registry", registry.to_str().unwrap()]);
+        }
         args.extend_from_slice(extra);
         let r = run(&mut self.cmd(&args));
         assert!(
@@ -63,6 +107,18 @@ impl Forge {
             "the token leaked"
         );
         r
+    }
+
+    /// Requests the fake GitHub saw since the last call (empty for the local tracker).
+    fn take_requests(&self) -> Vec<support::fake_github::LoggedRequest> {
+        match &self.backend {
+            Backend::Local => Vec::new(),
+            Backend::GitHub(gh) => {
+                let r = gh.requests();
+                gh.clear_log();
+                r
+            }
+        }
     }
 
     /// Open issues whose first line is a submission marker, by key.
@@ -79,13 +135,36 @@ impl Forge {
     }
 }
 
+/// Runs a scenario on both trackers, as two tests.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod local {
+            $(#[test] fn $name() { super::$name(&super::Forge::new(false)) })*
+        }
+        mod github {
+            $(#[test] fn $name() { super::$name(&super::Forge::new(true)) })*
+        }
+    };
+}
+
+on_both!(
+    new_submission_then_rerun_is_a_no_op,
+    rerun_with_new_packages_updates_in_place_keeps_human_text_and_says_what_changed,
+    crash_after_create_before_labelling_is_repaired,
+    concurrent_submits_of_one_version_leave_one_open_issue,
+    unregistered_product_is_refused,
+    product_registered_for_other_distributions_is_refused,
+    forged_marker_in_release_notes_cannot_hijack_another_issue,
+    failing_release_is_not_submitted_unless_allowed,
+    dry_run_prints_the_plan_and_changes_nothing,
+    init_creates_the_pipeline_labels_once,
+);
+
 fn dist() -> PathBuf {
     demo_dir().join("dist")
 }
 
-#[test]
-fn new_submission_then_rerun_is_a_no_op() {
-    let forge = Forge::local();
+fn new_submission_then_rerun_is_a_no_op(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     let r = forge.submit(&repo, &dist(), &[]);
@@ -129,15 +208,24 @@ fn new_submission_then_rerun_is_a_no_op() {
         issue.body
     );
 
-    let before = std::fs::read_to_string(forge.dir.path().join("tracker/issues/1.json")).unwrap();
+    let before = forge.tracker().get_issue(1).unwrap();
+    forge.take_requests();
     let r = forge.submit(&repo, &dist(), &[]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("CMD-OS 1: unchanged #1"), "{}", r.stdout);
     assert_eq!(forge.submissions().len(), 2);
-    let after = std::fs::read_to_string(forge.dir.path().join("tracker/issues/1.json")).unwrap();
     assert_eq!(
-        before, after,
+        before,
+        forge.tracker().get_issue(1).unwrap(),
         "an unchanged re-run must not touch the issue"
+    );
+    // On GitHub: nothing but reads, and no more than 3 requests per distribution.
+    let log = forge.take_requests();
+    assert!(log.iter().all(|r| r.method == "GET"), "{log:#?}");
+    assert!(
+        log.len() <= 2 * 3,
+        "{} requests for an unchanged re-run: {log:#?}",
+        log.len()
     );
 
     let status = run(&mut forge.cmd(&["status", "--format", "json"]));
@@ -147,12 +235,10 @@ fn new_submission_then_rerun_is_a_no_op() {
     assert_eq!(rows[0]["distribution"], "cmd-one-1");
 }
 
-#[test]
-fn rerun_with_new_packages_updates_in_place_keeps_human_text_and_says_what_changed() {
+fn rerun_with_new_packages_updates_in_place_keeps_human_text_and_says_what_changed(forge: &Forge) {
     if !support::require("rpmbuild") {
         return;
     }
-    let forge = Forge::local();
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     assert_eq!(
@@ -206,9 +292,7 @@ fn rerun_with_new_packages_updates_in_place_keeps_human_text_and_says_what_chang
     );
 }
 
-#[test]
-fn crash_after_create_before_labelling_is_repaired() {
-    let forge = Forge::local();
+fn crash_after_create_before_labelling_is_repaired(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     assert_eq!(
@@ -237,12 +321,10 @@ fn crash_after_create_before_labelling_is_repaired() {
     assert_eq!(forge.submissions().len(), 1);
 }
 
-#[test]
-fn concurrent_submits_of_one_version_leave_one_open_issue() {
-    let forge = Forge::local();
+fn concurrent_submits_of_one_version_leave_one_open_issue(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
-    let registry = forge.registry();
+    let registry = support::manifest_dir().join("examples/tracker/products");
     let dist = dist();
     let args = [
         "submit",
@@ -291,9 +373,7 @@ fn concurrent_submits_of_one_version_leave_one_open_issue() {
     }
 }
 
-#[test]
-fn unregistered_product_is_refused() {
-    let forge = Forge::local();
+fn unregistered_product_is_refused(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     edit(
@@ -313,9 +393,7 @@ fn unregistered_product_is_refused() {
     assert!(forge.submissions().is_empty());
 }
 
-#[test]
-fn product_registered_for_other_distributions_is_refused() {
-    let forge = Forge::local();
+fn product_registered_for_other_distributions_is_refused(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     edit(
@@ -328,9 +406,7 @@ fn product_registered_for_other_distributions_is_refused() {
     assert!(r.stderr.contains("not for `umd-5`"), "{}", r.stderr);
 }
 
-#[test]
-fn forged_marker_in_release_notes_cannot_hijack_another_issue() {
-    let forge = Forge::local();
+fn forged_marker_in_release_notes_cannot_hijack_another_issue(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     // Someone else's submission already exists.
@@ -379,9 +455,7 @@ fn forged_marker_in_release_notes_cannot_hijack_another_issue() {
     assert!(r.stdout.contains("unchanged #2"), "{}", r.stdout);
 }
 
-#[test]
-fn failing_release_is_not_submitted_unless_allowed() {
-    let forge = Forge::local();
+fn failing_release_is_not_submitted_unless_allowed(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     let empty = tmp.path().join("empty");
@@ -401,9 +475,7 @@ fn failing_release_is_not_submitted_unless_allowed() {
     assert!(issue.body.contains("**failed**"), "{}", issue.body);
 }
 
-#[test]
-fn dry_run_prints_the_plan_and_changes_nothing() {
-    let forge = Forge::local();
+fn dry_run_prints_the_plan_and_changes_nothing(forge: &Forge) {
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     let r = forge.submit(&repo, &dist(), &["--dry-run"]);
@@ -412,9 +484,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     assert!(forge.submissions().is_empty());
 }
 
-#[test]
-fn init_creates_the_pipeline_labels_once() {
-    let forge = Forge::local();
+fn init_creates_the_pipeline_labels_once(forge: &Forge) {
     let r = run(&mut forge.cmd(&["init"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -437,4 +507,103 @@ fn bad_tracker_spec_is_a_usage_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("local:PATH"), "{}", r.stderr);
     let _ = repo;
+}
+
+/// Requests per submission, counted from the fake's log: the figures the issue
+/// asks for (new <= 6, unchanged re-run <= 3).
+#[test]
+fn github_request_budget() {
+    let forge = Forge::new(true);
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    forge.take_requests();
+    assert_eq!(
+        forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]).code,
+        0
+    );
+    let new = forge.take_requests();
+    assert_eq!(
+        forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]).code,
+        0
+    );
+    let rerun = forge.take_requests();
+    eprintln!(
+        "requests: new submission {}, unchanged re-run {}",
+        new.len(),
+        rerun.len()
+    );
+    let show = |l: &[support::fake_github::LoggedRequest]| {
+        l.iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+    };
+    assert!(new.len() <= 6, "{:#?}", show(&new));
+    assert!(rerun.len() <= 3, "{:#?}", show(&rerun));
+    assert!(
+        new.iter()
+            .all(|r| r.api_version.as_deref() == Some("2022-11-28"))
+    );
+}
+
+#[test]
+fn github_rate_limit_with_retry_after_is_waited_out() {
+    let forge = Forge::new(true);
+    let Backend::GitHub(gh) = &forge.backend else {
+        unreachable!()
+    };
+    gh.fail_next(
+        "POST /repos/egi/umd-tracker/issues",
+        1,
+        429,
+        &[("retry-after", "1")],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let statuses: Vec<u16> = gh
+        .requests()
+        .iter()
+        .filter(|q| q.method == "POST")
+        .map(|q| q.status)
+        .collect();
+    assert_eq!(statuses, [429, 201]);
+    assert_eq!(forge.submissions().len(), 1);
+}
+
+#[test]
+fn github_refused_token_is_exit_3_and_never_shown() {
+    let forge = Forge::new(true);
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let wrong = "ghp_WRONGwrongWRONG0123456789abcdefgh";
+    let registry = support::manifest_dir().join("examples/tracker/products");
+    let r = run(forge
+        .cmd(&[
+            "submit",
+            "--policy",
+            "cmd-os-1",
+            "--registry",
+            registry.to_str().unwrap(),
+            "--repo",
+            repo.to_str().unwrap(),
+            "--artifacts",
+            dist().to_str().unwrap(),
+            "--tag",
+            "v1.4.0",
+        ])
+        .env("GITHUB_TOKEN", wrong));
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("401"), "{}", r.stderr);
+    assert!(!r.stderr.contains(wrong) && !r.stdout.contains(wrong));
+}
+
+#[test]
+fn github_without_credentials_says_which_variables_to_set() {
+    let r = run(umd(&["status", "--tracker", "github:egi/umd-tracker"])
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env_remove("UMD_RELEASE_TOKEN"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("UMD_RELEASE_TOKEN"), "{}", r.stderr);
 }
