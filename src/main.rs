@@ -64,6 +64,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Poll the registered products' GitHub releases and file the new ones (the pull channel)
+    Intake(IntakeArgs),
     /// Create the labels the pipeline uses in the tracker, and print the workflows to install
     Init {
         #[command(flatten)]
@@ -84,6 +86,24 @@ struct TrackerArgs {
         value_name = "SPEC"
     )]
     tracker: String,
+}
+
+#[derive(clap::Args)]
+struct IntakeArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    /// The product registry: a directory of NAME.yaml (the tracking repository's `products/`)
+    #[arg(long, value_name = "DIR", default_value = "products")]
+    registry: PathBuf,
+    /// Where ETags and handled tags are kept between runs (cache it in CI)
+    #[arg(long, value_name = "FILE", default_value = ".umd-release-intake.json")]
+    state: PathBuf,
+    /// Print what would be filed and change nothing (the state file included)
+    #[arg(long)]
+    dry_run: bool,
+    /// Directory of templates overriding the built-in ones (NAME.md.hbs)
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -208,6 +228,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Submit(args) => cmd_submit(args),
         Command::Status { tracker, format } => cmd_status(&tracker.tracker, format),
         Command::Init { tracker, dry_run } => cmd_init(&tracker.tracker, dry_run),
+        Command::Intake(args) => cmd_intake(args),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Policy => schemars::schema_for!(Policy),
@@ -444,8 +465,31 @@ fn actor(given: Option<String>) -> String {
 }
 
 fn cmd_submit(args: SubmitArgs) -> Result<u8, Failure> {
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let downloads: std::collections::BTreeMap<String, String> = Default::default();
+    let mut out = String::new();
+    let result = submit_with(&args, &*tracker, &downloads, &mut out);
+    print(&out)?;
+    let (code, first_url) = result?;
+    if let Some(actions) = Actions::detect() {
+        actions
+            .set_output("submission-url", first_url.as_deref().unwrap_or(""))
+            .context("cannot write the GitHub Actions outputs")
+            .map_err(bad_input)?;
+    }
+    Ok(code)
+}
+
+/// Checks a release and files it; appends what it did to `out`. Returns the exit
+/// code and the first submission's URL.
+fn submit_with(
+    args: &SubmitArgs,
+    tracker: &dyn umd_release::tracker::Tracker,
+    known_downloads: &std::collections::BTreeMap<String, String>,
+    out: &mut String,
+) -> Result<(u8, Option<String>), Failure> {
     use umd_release::submission;
-    use umd_release::tracker::{self, sync};
+    use umd_release::tracker::sync;
 
     let Checked {
         facts,
@@ -459,14 +503,12 @@ fn cmd_submit(args: SubmitArgs) -> Result<u8, Failure> {
     };
     let templates =
         umd_release::render::Templates::load(args.templates.as_deref()).map_err(bad_input)?;
-    let tracker = tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
     let registered =
-        sync::registered(&*tracker, args.registry.as_deref(), &card.name).map_err(sync_failure)?;
+        sync::registered(tracker, args.registry.as_deref(), &card.name).map_err(sync_failure)?;
     for p in &policies {
         registered.allows(&p.id).map_err(bad_input)?;
     }
 
-    let mut out = String::new();
     for p in &report.policies {
         out.push_str(&format!(
             "check: {} {} {} {} ({} errors, {} warnings)\n",
@@ -482,8 +524,7 @@ fn cmd_submit(args: SubmitArgs) -> Result<u8, Failure> {
         out.push_str(
             "not submitted: the release fails its policy; run `umd-release check` for the findings, fix them and tag again (or pass --allow-failures to file it with its findings)\n",
         );
-        print(&out)?;
-        return Ok(exit::FAILED);
+        return Ok((exit::FAILED, None));
     }
 
     let downloads: std::collections::BTreeMap<String, String> = match &args.download_url_base {
@@ -496,7 +537,7 @@ fn cmd_submit(args: SubmitArgs) -> Result<u8, Failure> {
                 (n.clone(), format!("{}/{n}", base.trim_end_matches('/')))
             })
             .collect(),
-        None => Default::default(),
+        None => known_downloads.clone(),
     };
     let actor = actor(args.actor.clone());
     // Whole seconds, as forges record times, so histories compare equal across trackers.
@@ -520,7 +561,7 @@ fn cmd_submit(args: SubmitArgs) -> Result<u8, Failure> {
             &templates,
         )
         .map_err(bad_input)?;
-        let outcome = sync::submit(&*tracker, &actor, &desired, &comment, args.dry_run, now)
+        let outcome = sync::submit(tracker, &actor, &desired, &comment, args.dry_run, now)
             .map_err(tracker_failure)?;
         let what = if args.dry_run {
             "would"
@@ -545,14 +586,7 @@ fn cmd_submit(args: SubmitArgs) -> Result<u8, Failure> {
             first_url.get_or_insert(url.clone());
         }
     }
-    print(&out)?;
-    if let Some(actions) = Actions::detect() {
-        actions
-            .set_output("submission-url", first_url.as_deref().unwrap_or(""))
-            .context("cannot write the GitHub Actions outputs")
-            .map_err(bad_input)?;
-    }
-    Ok(0)
+    Ok((0, first_url))
 }
 
 fn cmd_status(spec: &str, format: ListFormat) -> Result<u8, Failure> {
@@ -649,4 +683,202 @@ fn cmd_init(spec: &str, dry_run: bool) -> Result<u8, Failure> {
     );
     print(&out)?;
     Ok(0)
+}
+
+fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
+    use umd_release::intake::{self, State};
+    use umd_release::policy::registry::RegisteredProduct;
+    use umd_release::tracker::github::{GitHubConfig, GitHubTracker};
+
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let mut state: State = match std::fs::read_to_string(&args.state) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            bad_input(anyhow!(
+                "{}: the intake state is not valid JSON ({e})\n  delete it to start afresh: every product's newest release is then looked at again",
+                args.state.display()
+            ))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+        Err(e) => return Err(bad_input(anyhow::Error::new(e).context(format!("cannot read {}", args.state.display())))),
+    };
+    // Every registration is read before anything is fetched: a bad file stops the run cleanly.
+    let mut products = Vec::new();
+    let listing = std::fs::read_dir(&args.registry)
+        .with_context(|| {
+            format!(
+                "cannot read the product registry {} (pass --registry DIR)",
+                args.registry.display()
+            )
+        })
+        .map_err(bad_input)?;
+    let mut files: Vec<PathBuf> = listing
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .map_err(bad_input)?;
+        products.push(RegisteredProduct::parse(&path, &text).map_err(bad_input)?);
+    }
+
+    let mut out = String::new();
+    let (mut unchanged, mut filed) = (0usize, 0usize);
+    let mut code = 0u8;
+    for product in &products {
+        let Some(repo) = product.repository.strip_prefix("github:") else {
+            out.push_str(&format!(
+                "{}: skipped: intake polls GitHub releases, and `{}` is not `github:OWNER/REPO`\n",
+                product.name, product.repository
+            ));
+            continue;
+        };
+        let source = GitHubTracker::new(GitHubConfig::from_env(repo).map_err(tracker_failure)?)
+            .map_err(tracker_failure)?;
+        let known = state.products.get(&product.name).cloned();
+        let Some((releases, etag)) = source
+            .releases(known.as_ref().and_then(|k| k.etag.as_deref()))
+            .map_err(tracker_failure)?
+        else {
+            unchanged += 1;
+            continue;
+        };
+        let mut next = known.clone().unwrap_or_default();
+        next.etag = etag;
+        if known.is_none() {
+            // First sight: the history counts as handled; only the newest is filed.
+            next.seen = releases.iter().map(|r| r.tag.clone()).collect();
+        }
+        let mark = |seen: &mut Vec<String>, tag: &str| {
+            if !seen.iter().any(|t| t == tag) {
+                seen.push(tag.to_string());
+            }
+        };
+        for release in intake::new_releases(known.as_ref(), &releases) {
+            let line = intake_release(&args, &*tracker, &source, product, release, &mut out);
+            match line {
+                Ok(c) => {
+                    if c == 0 {
+                        filed += 1;
+                    }
+                    mark(&mut next.seen, &release.tag);
+                }
+                // The forge failed: keep the tag unseen so the next run tries again.
+                Err(f) if f.code == exit::FORGE => {
+                    out.push_str(&format!(
+                        "{} {}: {:#}\n",
+                        product.name, release.tag, f.error
+                    ));
+                    code = exit::FORGE;
+                    next.etag = None;
+                    next.seen.retain(|t| t != &release.tag);
+                }
+                Err(f) => {
+                    out.push_str(&format!(
+                        "{} {}: not filed: {:#}\n",
+                        product.name, release.tag, f.error
+                    ));
+                    mark(&mut next.seen, &release.tag);
+                }
+            }
+        }
+        if known.as_ref() != Some(&next) {
+            state.products.insert(product.name.clone(), next);
+        }
+    }
+    out.push_str(&format!(
+        "intake: {} products, {unchanged} unchanged, {filed} releases filed\n",
+        products.len()
+    ));
+    print(&out)?;
+    if !args.dry_run {
+        let text = serde_json::to_string_pretty(&state).map_err(bad_input)? + "\n";
+        write_atomic(&args.state, &text).map_err(bad_input)?;
+    }
+    Ok(code)
+}
+
+/// Stages one release (card and changelogs at its tag, its packages checked
+/// against the digests GitHub reports, its notes) and files it like `submit`.
+fn intake_release(
+    args: &IntakeArgs,
+    tracker: &dyn umd_release::tracker::Tracker,
+    source: &umd_release::tracker::github::GitHubTracker,
+    product: &umd_release::policy::registry::RegisteredProduct,
+    release: &umd_release::intake::RemoteRelease,
+    out: &mut String,
+) -> Result<u8, Failure> {
+    let tmp = tempfile::tempdir()
+        .context("cannot make a staging directory")
+        .map_err(bad_input)?;
+    let repo = tmp.path().join("repo");
+    let dist = tmp.path().join("dist");
+    for dir in [&repo, &dist] {
+        std::fs::create_dir_all(dir)
+            .context("cannot make a staging directory")
+            .map_err(bad_input)?;
+    }
+    for file in umd_release::intake::repo_files(&product.card) {
+        if let Some(text) = source
+            .file_at(&file, Some(&release.tag))
+            .map_err(tracker_failure)?
+        {
+            // The card goes where `check` looks for it, whatever its path upstream.
+            let to = if file == product.card {
+                repo.join(policy::card::FILE_NAME)
+            } else {
+                repo.join(&file)
+            };
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+            }
+            std::fs::write(&to, text).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+        }
+    }
+    let mut downloads = std::collections::BTreeMap::new();
+    for asset in release.assets.iter().filter(|a| a.is_package()) {
+        let sha = source
+            .download(asset, &dist.join(&asset.name))
+            .map_err(tracker_failure)?;
+        if let Some(want) = asset.sha256()
+            && want != sha
+        {
+            return Err(bad_input(anyhow!(
+                "{}: the download's sha256 is {sha} but GitHub reports {want}; the asset was altered or the download corrupted",
+                asset.name
+            )));
+        }
+        downloads.insert(asset.name.clone(), asset.browser_download_url.clone());
+    }
+    let notes = tmp.path().join("NOTES.md");
+    std::fs::write(&notes, &release.body).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+    let submit = SubmitArgs {
+        check: CheckArgs {
+            repo,
+            tag: Some(release.tag.clone()),
+            artifacts: Some(dist),
+            policies: Vec::new(),
+            notes: (!release.body.trim().is_empty()).then_some(notes),
+            format: ReportFormat::Text,
+            output: None,
+        },
+        tracker: TrackerArgs {
+            tracker: args.tracker.tracker.clone(),
+        },
+        registry: Some(args.registry.clone()),
+        allow_failures: false,
+        dry_run: args.dry_run,
+        actor: None,
+        templates: args.templates.clone(),
+        download_url_base: None,
+        release_notes_url: Some(release.html_url.clone()).filter(|u| !u.is_empty()),
+    };
+    out.push_str(&format!(
+        "{} {} ({}):\n",
+        product.name, release.tag, product.repository
+    ));
+    let (code, _) = submit_with(&submit, tracker, &downloads, out)?;
+    Ok(code)
 }

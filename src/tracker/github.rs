@@ -591,6 +591,129 @@ impl GitHubTracker {
         })
     }
 
+    /// A file of this repository at `git_ref` (default branch when `None`),
+    /// through the contents API (files up to 1 MB); `None` when absent.
+    pub fn file_at(
+        &self,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Option<String>, TrackerError> {
+        let segments: Vec<&str> = path.split('/').collect();
+        // Only plain relative paths, as the local tracker takes them.
+        if segments
+            .iter()
+            .any(|s| s.is_empty() || *s == "." || *s == "..")
+        {
+            return Err(invalid(format!(
+                "`{path}` is not a plain path inside the tracker"
+            )));
+        }
+        let encoded: Vec<String> = segments.iter().map(|s| encode(s)).collect();
+        let mut pq = format!("{}/contents/{}", self.repo_path(), encoded.join("/"));
+        if let Some(r) = git_ref {
+            pq.push_str(&format!("?ref={}", encode(r)));
+        }
+        let value: Value = match self.send_json(Method::GET, &pq, None) {
+            Ok(v) => v,
+            Err(TrackerError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let where_ = || format!("`{path}` in {}", self.slug());
+        let content: ApiContent = serde_json::from_value(value)
+            .map_err(|_| invalid(format!("{} is a directory, not a file", where_())))?;
+        if content.kind != "file" {
+            return Err(invalid(format!(
+                "{} is a {}, not a file",
+                where_(),
+                content.kind
+            )));
+        }
+        if content.encoding.as_deref() != Some("base64") {
+            return Err(forge(
+                None,
+                format!(
+                    "{} is too large for GitHub's contents API (over 1 MB)",
+                    where_()
+                ),
+            ));
+        }
+        let bytes = base64_decode(content.content.as_deref().unwrap_or_default())
+            .ok_or_else(|| forge(None, format!("{}: GitHub sent invalid base64", where_())))?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| invalid(format!("{} is not UTF-8 text", where_())))
+    }
+
+    /// The newest releases of this repository (one page), or `None` when they are
+    /// unchanged since `etag`: GitHub answers 304, which costs no rate limit.
+    #[allow(clippy::type_complexity)]
+    pub fn releases(
+        &self,
+        etag: Option<&str>,
+    ) -> Result<Option<(Vec<crate::intake::RemoteRelease>, Option<String>)>, TrackerError> {
+        let pq = format!("{}/releases?per_page=30", self.repo_path());
+        let mut headers = Vec::new();
+        if let Some(tag) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
+            headers.push((http::header::IF_NONE_MATCH, tag));
+        }
+        let (status, h, text) = self.send_with(Method::GET, &pq, &headers, None)?;
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let list: Vec<crate::intake::RemoteRelease> = parse::<Vec<ApiRelease>>(status, &pq, &text)?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let etag = h
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        Ok(Some((list, etag)))
+    }
+
+    /// Downloads a release asset into `to`, returning the sha256 of what was written.
+    pub fn download(
+        &self,
+        asset: &crate::intake::RemoteAsset,
+        to: &std::path::Path,
+    ) -> Result<String, TrackerError> {
+        use sha2::Digest;
+        struct Hashing<W> {
+            out: W,
+            hash: sha2::Sha256,
+        }
+        impl<W: std::io::Write> std::io::Write for Hashing<W> {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                let n = self.out.write(b)?;
+                self.hash.update(&b[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.out.flush()
+            }
+        }
+        let pq = path_and_query(&asset.url)
+            .ok_or_else(|| invalid(format!("asset `{}` has no API URL", asset.name)))?;
+        let io_err = |source| TrackerError::Io {
+            path: to.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::create(to).map_err(io_err)?;
+        let mut sink = Hashing {
+            out: std::io::BufWriter::new(file),
+            hash: sha2::Sha256::new(),
+        };
+        let headers = [(ACCEPT, HeaderValue::from_static("application/octet-stream"))];
+        self.send_with(Method::GET, &pq, &headers, Some(&mut sink))?;
+        std::io::Write::flush(&mut sink).map_err(io_err)?;
+        Ok(sink
+            .hash
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect())
+    }
+
     /// HTTP requests sent so far, retries included.
     pub fn requests_made(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
@@ -623,7 +746,20 @@ impl GitHubTracker {
         body: Option<Value>,
     ) -> Result<(StatusCode, HeaderMap, String), TrackerError> {
         self.rt
-            .block_on(self.send_async(method, path_and_query, body.as_ref()))
+            .block_on(self.send_async(method, path_and_query, body.as_ref(), &[], None))
+    }
+
+    /// [`GitHubTracker::send`] with extra headers (`If-None-Match`, `Accept`),
+    /// and, when `sink` is given, a 2xx body streamed into it instead of returned.
+    fn send_with(
+        &self,
+        method: Method,
+        pq: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        sink: Option<&mut dyn std::io::Write>,
+    ) -> Result<(StatusCode, HeaderMap, String), TrackerError> {
+        self.rt
+            .block_on(self.send_async(method, pq, None, headers, sink))
     }
 
     async fn send_async(
@@ -631,6 +767,8 @@ impl GitHubTracker {
         method: Method,
         pq: &str,
         body: Option<&Value>,
+        extra: &[(HeaderName, HeaderValue)],
+        mut sink: Option<&mut dyn std::io::Write>,
     ) -> Result<(StatusCode, HeaderMap, String), TrackerError> {
         // Retrying a create after a 5xx may create twice (GitHub often did
         // the work before failing); every other request here is idempotent,
@@ -658,6 +796,9 @@ impl GitHubTracker {
                 HeaderName::from_static("x-github-api-version"),
                 HeaderValue::from_static(API_VERSION),
             );
+            for (name, value) in extra {
+                request.headers_mut().insert(name.clone(), value.clone());
+            }
             self.requests.fetch_add(1, Ordering::Relaxed);
             let response = self.octo.execute(request).await.map_err(|e| match e {
                 // Only the App's token exchange, inside octocrab, ends in a GitHub error here.
@@ -678,6 +819,30 @@ impl GitHubTracker {
             })?;
             let status = response.status();
             let headers = response.headers().clone();
+            if status.is_success()
+                && let Some(out) = sink.as_mut()
+            {
+                // Packages can be large: stream them, never hold them whole.
+                use http_body_util::BodyExt;
+                let mut body = response.into_body();
+                while let Some(frame) = body.frame().await {
+                    let frame = frame.map_err(|e| {
+                        forge(
+                            Some(status.as_u16()),
+                            format!("{method} {pq}: download cut short: {}", error_chain(&e)),
+                        )
+                    })?;
+                    if let Ok(data) = frame.into_data() {
+                        out.write_all(&data).map_err(|e| {
+                            forge(
+                                None,
+                                format!("{method} {pq}: cannot write the download: {e}"),
+                            )
+                        })?;
+                    }
+                }
+                return Ok((status, headers, String::new()));
+            }
             let text = self.octo.body_to_string(response).await.map_err(|e| {
                 forge(
                     Some(status.as_u16()),
@@ -909,47 +1074,7 @@ impl Tracker for GitHubTracker {
 
     /// From the default branch, through the contents API (files up to 1 MB).
     fn read_file(&self, path: &str) -> Result<Option<String>, TrackerError> {
-        let segments: Vec<&str> = path.split('/').collect();
-        // Only plain relative paths, as the local tracker takes them.
-        if segments
-            .iter()
-            .any(|s| s.is_empty() || *s == "." || *s == "..")
-        {
-            return Err(invalid(format!(
-                "`{path}` is not a plain path inside the tracker"
-            )));
-        }
-        let encoded: Vec<String> = segments.iter().map(|s| encode(s)).collect();
-        let pq = format!("{}/contents/{}", self.repo_path(), encoded.join("/"));
-        let value: Value = match self.send_json(Method::GET, &pq, None) {
-            Ok(v) => v,
-            Err(TrackerError::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let where_ = || format!("`{path}` in {}", self.slug());
-        let content: ApiContent = serde_json::from_value(value)
-            .map_err(|_| invalid(format!("{} is a directory, not a file", where_())))?;
-        if content.kind != "file" {
-            return Err(invalid(format!(
-                "{} is a {}, not a file",
-                where_(),
-                content.kind
-            )));
-        }
-        if content.encoding.as_deref() != Some("base64") {
-            return Err(forge(
-                None,
-                format!(
-                    "{} is too large for GitHub's contents API (over 1 MB)",
-                    where_()
-                ),
-            ));
-        }
-        let bytes = base64_decode(content.content.as_deref().unwrap_or_default())
-            .ok_or_else(|| forge(None, format!("{}: GitHub sent invalid base64", where_())))?;
-        String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| invalid(format!("{} is not UTF-8 text", where_())))
+        self.file_at(path, None)
     }
 
     fn search_issues(&self, text: &str) -> Result<Vec<Issue>, TrackerError> {
@@ -1419,5 +1544,59 @@ mod tests {
             "Validation Failed: Label name already_exists; title is too long"
         );
         assert_eq!(error_message("<html>"), "");
+    }
+}
+
+#[derive(Deserialize)]
+struct ApiRelease {
+    id: u64,
+    tag_name: String,
+    #[serde(default)]
+    html_url: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    draft: bool,
+    #[serde(default)]
+    prerelease: bool,
+    #[serde(default)]
+    assets: Vec<ApiAsset>,
+}
+
+#[derive(Deserialize)]
+struct ApiAsset {
+    id: u64,
+    name: String,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    digest: Option<String>,
+    url: String,
+    #[serde(default)]
+    browser_download_url: String,
+}
+
+impl From<ApiRelease> for crate::intake::RemoteRelease {
+    fn from(r: ApiRelease) -> Self {
+        crate::intake::RemoteRelease {
+            id: r.id,
+            tag: r.tag_name,
+            html_url: r.html_url,
+            body: r.body.unwrap_or_default(),
+            draft: r.draft,
+            prerelease: r.prerelease,
+            assets: r
+                .assets
+                .into_iter()
+                .map(|a| crate::intake::RemoteAsset {
+                    id: a.id,
+                    name: a.name,
+                    size: a.size,
+                    digest: a.digest,
+                    url: a.url,
+                    browser_download_url: a.browser_download_url,
+                })
+                .collect(),
+        }
     }
 }

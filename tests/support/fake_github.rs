@@ -221,6 +221,17 @@ impl FakeGitHub {
 
     /// Publishes a release of `tag` with assets (each with its `sha256:` digest,
     /// downloadable from the fake); returns the release id.
+    /// Replaces an asset's bytes but not its reported digest, as a tampered
+    /// upload or a corrupted transfer would look.
+    pub fn tamper_asset(&self, owner: &str, repo: &str, name: &str, data: &[u8]) {
+        let mut st = self.st();
+        for r in &mut st.repo_mut(owner, repo).releases {
+            for a in r.assets.iter_mut().filter(|a| a.name == name) {
+                a.data = data.to_vec();
+            }
+        }
+    }
+
     /// A file of the repository, served by `GET /repos/{o}/{r}/contents/{path}`.
     pub fn set_file(&self, owner: &str, repo: &str, path: &str, text: &str) {
         let mut st = self.st();

@@ -1,0 +1,193 @@
+//! The pull channel against the fake GitHub: registered products' releases are
+//! found, their packages downloaded and verified, and filed; unchanged
+//! repositories cost nothing against the rate limit.
+
+mod support;
+
+use std::path::Path;
+
+use support::fake_github::{FakeGitHub, LoggedRequest};
+use support::{demo_dir, run, umd};
+
+const TOKEN: &str = "ghs_TRACKERtoken0123456789abcdefABCDEF";
+
+fn intake(gh: &FakeGitHub, registry: &Path, state: &Path) -> support::Run {
+    let r = run(umd(&[
+        "intake",
+        "--tracker",
+        "github:egi/umd-tracker",
+        "--registry",
+        registry.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ])
+    .env("GITHUB_API_URL", gh.url())
+    .env("GITHUB_TOKEN", TOKEN));
+    assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN));
+    r
+}
+
+/// The demo product as a provider publishes it: sources in the repository, packages on the release.
+fn publish_demo(gh: &FakeGitHub, tamper: bool) {
+    gh.add_repo("example-org", "site-info-publisher");
+    for f in ["umd-product.yaml", "CHANGELOG.md", "debian/changelog"] {
+        gh.set_file(
+            "example-org",
+            "site-info-publisher",
+            f,
+            &std::fs::read_to_string(demo_dir().join(f)).unwrap(),
+        );
+    }
+    let mut assets = Vec::new();
+    for name in [
+        "site-info-publisher-1.4.0-1.el7.noarch.rpm",
+        "site-info-publisher_1.4.0-1~xenial_all.deb",
+    ] {
+        assets.push((
+            name,
+            std::fs::read(demo_dir().join("dist").join(name)).unwrap(),
+        ));
+    }
+    gh.add_release(
+        "example-org",
+        "site-info-publisher",
+        "v1.4.0",
+        "Publishes GLUE2DomainWWW.",
+        &assets,
+    );
+    if tamper {
+        gh.tamper_asset(
+            "example-org",
+            "site-info-publisher",
+            "site-info-publisher_1.4.0-1~xenial_all.deb",
+            b"evil",
+        );
+    }
+}
+
+fn setup() -> FakeGitHub {
+    let gh = FakeGitHub::start();
+    gh.add_repo("egi", "umd-tracker");
+    gh.set_token(TOKEN);
+    gh
+}
+
+fn counted(log: &[LoggedRequest]) -> usize {
+    log.iter().filter(|r| r.counts_against_rate_limit()).count()
+}
+
+#[test]
+fn a_new_release_is_filed_once_with_verified_packages() {
+    let gh = setup();
+    publish_demo(&gh, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    let registry = support::manifest_dir().join("examples/tracker/products");
+    let r = intake(&gh, &registry, &state);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("CMD-OS 1: created #1 [CMD-OS 1] site-info-publisher 1.4.0"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("1 products, 0 unchanged, 1 releases filed"),
+        "{}",
+        r.stdout
+    );
+    let issues = gh.issues("egi", "umd-tracker");
+    assert_eq!(issues.len(), 2);
+    let body = issues
+        .iter()
+        .map(|i| i["body"].as_str().unwrap())
+        .find(|b| b.contains("cmd-os-1/"))
+        .unwrap();
+    // Packages link to their release download, and the release page is the notes link.
+    assert!(body.contains("/download/example-org/site-info-publisher/v1.4.0/site-info-publisher-1.4.0-1.el7.noarch.rpm"), "{body}");
+    assert!(body.contains("> Publishes GLUE2DomainWWW."), "{body}");
+
+    gh.clear_log();
+    let r = intake(&gh, &registry, &state);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("1 products, 1 unchanged, 0 releases filed"),
+        "{}",
+        r.stdout
+    );
+    let log = gh.requests();
+    assert_eq!(log.len(), 1, "{log:#?}");
+    assert_eq!(log[0].status, 304);
+    assert_eq!(gh.issues("egi", "umd-tracker").len(), 2);
+}
+
+#[test]
+fn a_package_that_does_not_match_its_digest_is_refused() {
+    let gh = setup();
+    publish_demo(&gh, true);
+    let tmp = tempfile::tempdir().unwrap();
+    let registry = support::manifest_dir().join("examples/tracker/products");
+    let r = intake(&gh, &registry, &tmp.path().join("state.json"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("not filed") && r.stdout.contains("GitHub reports"),
+        "{}",
+        r.stdout
+    );
+    assert!(gh.issues("egi", "umd-tracker").is_empty());
+}
+
+#[test]
+fn a_hundred_unchanged_products_cost_nothing() {
+    let gh = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let registry = tmp.path().join("products");
+    std::fs::create_dir_all(&registry).unwrap();
+    for i in 0..100 {
+        gh.add_repo("providers", &format!("p{i}"));
+        std::fs::write(
+            registry.join(format!("p{i}.yaml")),
+            format!("name: p{i}\nrepository: github:providers/p{i}\ndistributions: [umd-5]\n"),
+        )
+        .unwrap();
+    }
+    let state = tmp.path().join("state.json");
+    let r = intake(&gh, &registry, &state);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first = counted(&gh.requests());
+    gh.clear_log();
+    let r = intake(&gh, &registry, &state);
+    assert!(
+        r.stdout.contains("100 products, 100 unchanged"),
+        "{}",
+        r.stdout
+    );
+    let log = gh.requests();
+    eprintln!(
+        "intake over 100 products: first run {first} counted requests, unchanged run {} requests, {} counted",
+        log.len(),
+        counted(&log)
+    );
+    assert_eq!(log.len(), 100);
+    assert_eq!(counted(&log), 0, "{log:#?}");
+}
+
+#[test]
+fn a_bad_registry_file_stops_before_anything_is_fetched() {
+    let gh = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let registry = tmp.path().join("products");
+    std::fs::create_dir_all(&registry).unwrap();
+    std::fs::write(registry.join("x.yaml"), "name: x\nrepo: github:o/x\n").unwrap();
+    let r = intake(&gh, &registry, &tmp.path().join("state.json"));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("x.yaml:2") && r.stderr.contains("repo"),
+        "{}",
+        r.stderr
+    );
+    assert!(gh.requests().is_empty());
+    assert!(!tmp.path().join("state.json").exists());
+}
