@@ -64,6 +64,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Handle one event of the tracking repository (in Actions: $GITHUB_EVENT_NAME and $GITHUB_EVENT_PATH)
+    Track(TrackArgs),
     /// Poll the registered products' GitHub releases and file the new ones (the pull channel)
     Intake(IntakeArgs),
     /// Create the labels the pipeline uses in the tracker, and print the workflows to install
@@ -86,6 +88,24 @@ struct TrackerArgs {
         value_name = "SPEC"
     )]
     tracker: String,
+}
+
+#[derive(clap::Args)]
+struct TrackArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    /// Event name, as GitHub names it (`issues`, `issue_comment`)
+    #[arg(long, env = "GITHUB_EVENT_NAME", value_name = "NAME")]
+    event_name: String,
+    /// The webhook payload file
+    #[arg(long, env = "GITHUB_EVENT_PATH", value_name = "FILE")]
+    event_path: PathBuf,
+    /// Product registry directory; default: the tracker's own `products/`
+    #[arg(long, value_name = "DIR")]
+    registry: Option<PathBuf>,
+    /// Directory of templates overriding the built-in ones (NAME.md.hbs)
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -229,6 +249,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Status { tracker, format } => cmd_status(&tracker.tracker, format),
         Command::Init { tracker, dry_run } => cmd_init(&tracker.tracker, dry_run),
         Command::Intake(args) => cmd_intake(args),
+        Command::Track(args) => cmd_track(args),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Policy => schemars::schema_for!(Policy),
@@ -757,7 +778,14 @@ fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
             }
         };
         for release in intake::new_releases(known.as_ref(), &releases) {
-            let line = intake_release(&args, &*tracker, &source, product, release, &mut out);
+            let filing = Filing {
+                tracker: &args.tracker.tracker,
+                policies: &[],
+                registry: Some(&args.registry),
+                templates: args.templates.as_deref(),
+                dry_run: args.dry_run,
+            };
+            let line = intake_release(&filing, &*tracker, &source, product, release, &mut out);
             match line {
                 Ok(c) => {
                     if c == 0 {
@@ -802,8 +830,18 @@ fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
 
 /// Stages one release (card and changelogs at its tag, its packages checked
 /// against the digests GitHub reports, its notes) and files it like `submit`.
+/// How a fetched release is filed (intake and issue-form requests).
+struct Filing<'a> {
+    tracker: &'a str,
+    /// Distributions to file to; empty: those the card's component goes to.
+    policies: &'a [String],
+    registry: Option<&'a Path>,
+    templates: Option<&'a Path>,
+    dry_run: bool,
+}
+
 fn intake_release(
-    args: &IntakeArgs,
+    args: &Filing,
     tracker: &dyn umd_release::tracker::Tracker,
     source: &umd_release::tracker::github::GitHubTracker,
     product: &umd_release::policy::registry::RegisteredProduct,
@@ -859,19 +897,19 @@ fn intake_release(
             repo,
             tag: Some(release.tag.clone()),
             artifacts: Some(dist),
-            policies: Vec::new(),
+            policies: args.policies.to_vec(),
             notes: (!release.body.trim().is_empty()).then_some(notes),
             format: ReportFormat::Text,
             output: None,
         },
         tracker: TrackerArgs {
-            tracker: args.tracker.tracker.clone(),
+            tracker: args.tracker.to_string(),
         },
-        registry: Some(args.registry.clone()),
+        registry: args.registry.map(Path::to_path_buf),
         allow_failures: false,
         dry_run: args.dry_run,
         actor: None,
-        templates: args.templates.clone(),
+        templates: args.templates.map(Path::to_path_buf),
         download_url_base: None,
         release_notes_url: Some(release.html_url.clone()).filter(|u| !u.is_empty()),
     };
@@ -881,4 +919,166 @@ fn intake_release(
     ));
     let (code, _) = submit_with(&submit, tracker, &downloads, out)?;
     Ok(code)
+}
+
+const REQUEST_LABEL: &str = "submission-request";
+
+/// `track` for issue 3: a submission request opened through the issue form is
+/// validated and filed, or answered with what is wrong. Other events: nothing yet.
+fn cmd_track(args: TrackArgs) -> Result<u8, Failure> {
+    use umd_release::forge::event::{self, EventKind};
+    use umd_release::submission::neutralize;
+    let path = args.event_path.display().to_string();
+    let json = std::fs::read_to_string(&args.event_path).map_err(|source| {
+        bad_input(event::EventError::Read {
+            path: path.clone(),
+            source,
+        })
+    })?;
+    let ev = match event::parse(&args.event_name, &path, &json) {
+        Ok(ev) => ev,
+        Err(event::EventError::PullRequest(n)) => {
+            print(&format!("#{n} is a pull request: nothing to do\n"))?;
+            return Ok(0);
+        }
+        Err(e) => return Err(bad_input(e)),
+    };
+    if !(ev.kind == EventKind::Opened && ev.labels.iter().any(|l| l == REQUEST_LABEL)) {
+        print(&format!(
+            "#{}: not a new submission request: nothing to do\n",
+            ev.issue
+        ))?;
+        return Ok(0);
+    }
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let reply = |body: String| -> Result<(), Failure> {
+        tracker
+            .create_comment("umd-release", ev.issue, &body)
+            .map_err(tracker_failure)?;
+        Ok(())
+    };
+    // The submitter must act on what is wrong: the one mention the tool makes.
+    let author = format!("@{}", ev.actor.trim_start_matches('@'));
+    let refuse = |problems: Vec<String>| -> Result<u8, Failure> {
+        let list: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
+        reply(format!(
+            "{author}, this submission request cannot be filed yet:\n\n{}\n\nEdit the issue to fix it, or open a new request.",
+            list.join("\n")
+        ))?;
+        print(&format!(
+            "#{}: refused: {}\n",
+            ev.issue,
+            problems.join("; ")
+        ))?;
+        Ok(0)
+    };
+    let request = match umd_release::request::parse(&ev.body, &Policy::all_builtin()) {
+        Ok(r) => r,
+        Err(problems) => return refuse(problems),
+    };
+    let registered = match umd_release::tracker::sync::registered(
+        &*tracker,
+        args.registry.as_deref(),
+        &request.product,
+    ) {
+        Ok(r) => r,
+        Err(umd_release::tracker::sync::SyncError::Registry(e)) => {
+            return refuse(vec![neutralize(&e.to_string())]);
+        }
+        Err(e) => return Err(sync_failure(e)),
+    };
+    if let Err(e) = registered.allows(&request.distribution) {
+        return refuse(vec![neutralize(&e.to_string())]);
+    }
+    let Some(repo) = registered.repository.strip_prefix("github:") else {
+        return refuse(vec![format!(
+            "`{}` is not on GitHub: its packages cannot be fetched through the forge",
+            registered.repository
+        )]);
+    };
+    let mut wanted = Vec::new();
+    let mut problems = Vec::new();
+    for url in &request.packages {
+        match umd_release::request::release_asset(url, repo) {
+            Some(found) => wanted.push(found),
+            None => problems.push(format!(
+                "**Packages**: `{}` is not a release download of {repo} (`https://github.com/{repo}/releases/download/TAG/FILE`)",
+                neutralize(url)
+            )),
+        }
+    }
+    let tags: std::collections::BTreeSet<String> = wanted.iter().map(|(t, _)| t.clone()).collect();
+    if tags.len() > 1 {
+        problems.push(
+            "**Packages** come from more than one release: list the packages of one release".into(),
+        );
+    }
+    if !problems.is_empty() {
+        return refuse(problems);
+    }
+    let Some(tag) = tags.into_iter().next() else {
+        return refuse(vec!["**Packages** is empty".into()]);
+    };
+    let source = umd_release::tracker::github::GitHubTracker::new(
+        umd_release::tracker::github::GitHubConfig::from_env(repo).map_err(tracker_failure)?,
+    )
+    .map_err(tracker_failure)?;
+    let Some(mut release) = source.release_by_tag(&tag).map_err(tracker_failure)? else {
+        return refuse(vec![format!(
+            "{repo} has no release `{}`",
+            neutralize(&tag)
+        )]);
+    };
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|(_, n)| !release.assets.iter().any(|a| &a.name == n))
+        .map(|(_, n)| format!("**Packages**: the release {tag} has no asset `{n}`"))
+        .collect();
+    if !missing.is_empty() {
+        return refuse(missing);
+    }
+    release
+        .assets
+        .retain(|a| wanted.iter().any(|(_, n)| n == &a.name));
+    let requested = [request.distribution.clone()];
+    let filing = Filing {
+        tracker: &args.tracker.tracker,
+        policies: &requested,
+        registry: args.registry.as_deref(),
+        templates: args.templates.as_deref(),
+        dry_run: false,
+    };
+    let mut out = String::new();
+    match intake_release(&filing, &*tracker, &source, &registered, &release, &mut out) {
+        Ok(0) => {
+            let filed: Vec<String> = out
+                .lines()
+                .filter(|l| {
+                    [": created #", ": unchanged #", ": updated #"]
+                        .iter()
+                        .any(|k| l.contains(k))
+                })
+                .map(|l| format!("- {}", neutralize(l.trim())))
+                .collect();
+            reply(format!(
+                "Filed by umd-release:\n\n{}\n\nThe submission continues there; this request is closed.",
+                filed.join("\n")
+            ))?;
+            tracker
+                .update_issue("umd-release", ev.issue, None, None, Some(false))
+                .map_err(tracker_failure)?;
+            print(&out)?;
+            Ok(0)
+        }
+        Ok(_) => {
+            reply(format!(
+                "{author}, the release does not meet the distribution's policy, so it was not filed:\n\n```text\n{}\n```\n\nRun `umd-release check` on the release for the findings and how to fix them.",
+                out.replace("```", "` ` `")
+            ))?;
+            print(&out)?;
+            Ok(exit::FAILED)
+        }
+        Err(f) if f.code == exit::FORGE => Err(f),
+        Err(f) => refuse(vec![neutralize(&format!("{:#}", f.error))]),
+    }
 }

@@ -122,6 +122,19 @@ pub fn parse(body: &str, policies: &[Policy]) -> Result<Request, Vec<String>> {
     })
 }
 
+/// The (tag, file name) of a package link that points at a release asset of
+/// `repo` (`OWNER/REPO`) on GitHub. Anything else is refused: the tool fetches
+/// packages only through the forge's API, never from an address a form names.
+pub fn release_asset(url: &str, repo: &str) -> Option<(String, String)> {
+    let rest = url
+        .strip_prefix("https://github.com/")?
+        .strip_prefix(repo)?
+        .strip_prefix("/releases/download/")?;
+    let (tag, name) = rest.split_once('/')?;
+    (!tag.is_empty() && crate::intake::safe_file_name(name))
+        .then(|| (tag.to_string(), name.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +173,27 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("CMD-K8S 1")));
         assert!(problems.iter().any(|p| p.contains("`1.4`")));
         assert!(problems.iter().any(|p| p.contains("http://x/a.tar.gz")));
+    }
+
+    #[test]
+    fn only_release_assets_of_the_registered_repository() {
+        let url = "https://github.com/o/r/releases/download/v1.4.0/a-1.4.0-1.el7.noarch.rpm";
+        assert_eq!(
+            release_asset(url, "o/r"),
+            Some(("v1.4.0".into(), "a-1.4.0-1.el7.noarch.rpm".into()))
+        );
+        assert_eq!(release_asset(url, "o/other"), None);
+        assert_eq!(
+            release_asset(
+                "https://github.com/o/r/releases/download/v1/../x.rpm",
+                "o/r"
+            ),
+            None
+        );
+        assert_eq!(
+            release_asset("https://evil.example/o/r/releases/download/v1/x.rpm", "o/r"),
+            None
+        );
     }
 
     #[test]

@@ -191,3 +191,184 @@ fn a_bad_registry_file_stops_before_anything_is_fetched() {
     assert!(gh.requests().is_empty());
     assert!(!tmp.path().join("state.json").exists());
 }
+
+/// The issue form, as GitHub renders it in the issue body.
+fn form(product: &str, dist: &str, packages: &[&str]) -> String {
+    format!(
+        "### Product\n\n{product}\n\n### Version\n\n1.4.0\n\n### Distribution\n\n{dist}\n\n### Release notes\n\nhttps://github.com/example-org/site-info-publisher/releases/tag/v1.4.0\n\n### Packages\n\n{}\n\n### Additional notes\n\n_No response_\n",
+        packages.join("\n")
+    )
+}
+
+/// Opens the request in the fake tracker and runs `track` on the `issues.opened`
+/// payload (the real fixture, with this issue's number, body and labels).
+fn track_request(gh: &FakeGitHub, body: &str) -> (u64, support::Run) {
+    let number = gh.create_issue_direct(
+        "egi",
+        "umd-tracker",
+        "[submission] site-info-publisher",
+        body,
+        &["submission-request"],
+        "janedoe",
+    );
+    let mut payload: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            support::manifest_dir()
+                .join("tests/fixtures/github/webhooks/issues.opened.payload.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    payload["issue"]["number"] = number.into();
+    payload["issue"]["body"] = body.into();
+    payload["issue"]["labels"] = serde_json::json!([{"name": "submission-request"}]);
+    payload["sender"]["login"] = "janedoe".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("event.json");
+    std::fs::write(&path, payload.to_string()).unwrap();
+    let r = run(umd(&["track", "--tracker", "github:egi/umd-tracker"])
+        .env("GITHUB_API_URL", gh.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_EVENT_NAME", "issues")
+        .env("GITHUB_EVENT_PATH", &path));
+    (number, r)
+}
+
+fn registered(gh: &FakeGitHub) {
+    let reg = std::fs::read_to_string(
+        support::manifest_dir().join("examples/tracker/products/site-info-publisher.yaml"),
+    )
+    .unwrap();
+    gh.set_file(
+        "egi",
+        "umd-tracker",
+        "products/site-info-publisher.yaml",
+        &reg,
+    );
+}
+
+const RPM: &str = "https://github.com/example-org/site-info-publisher/releases/download/v1.4.0/site-info-publisher-1.4.0-1.el7.noarch.rpm";
+const DEB: &str = "https://github.com/example-org/site-info-publisher/releases/download/v1.4.0/site-info-publisher_1.4.0-1~xenial_all.deb";
+
+#[test]
+fn an_issue_form_request_becomes_a_submission_and_is_closed() {
+    let gh = setup();
+    publish_demo(&gh, false);
+    registered(&gh);
+    let (n, r) = track_request(&gh, &form("site-info-publisher", "CMD-OS 1", &[RPM, DEB]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let issues = gh.issues("egi", "umd-tracker");
+    let request = issues.iter().find(|i| i["number"] == n).unwrap();
+    assert_eq!(request["state"], "closed");
+    let subs: Vec<_> = issues
+        .iter()
+        .filter(|i| {
+            i["body"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("<!-- umd-release:submission cmd-os-1/site-info-publisher/1.4.0")
+        })
+        .collect();
+    assert_eq!(subs.len(), 1, "only the requested distribution is filed");
+    let comments = gh.comments("egi", "umd-tracker", n);
+    assert!(
+        comments[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("CMD-OS 1: created #"),
+        "{comments:#?}"
+    );
+}
+
+#[test]
+fn a_bad_request_is_answered_with_what_is_wrong() {
+    let gh = setup();
+    publish_demo(&gh, false);
+    registered(&gh);
+    let body = form(
+        "site-info-publisher",
+        "CMD-K8S 1",
+        &["https://evil.example/x.rpm", "http://10.0.0.1/internal.deb"],
+    );
+    let (n, r) = track_request(&gh, &body);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let comments = gh.comments("egi", "umd-tracker", n);
+    let text = comments[0]["body"].as_str().unwrap();
+    assert!(
+        text.starts_with("@janedoe, this submission request cannot be filed yet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CMD-K8S 1") && text.contains("http://10.0.0.1/internal.deb"),
+        "{text}"
+    );
+    // Nothing was fetched from the addresses the form named, and nothing filed.
+    assert!(gh.requests().iter().all(|q| !q.path.contains("download")));
+    assert_eq!(gh.issues("egi", "umd-tracker").len(), 1);
+
+    // Packages from another repository than the registered one are refused too.
+    let other = RPM.replace(
+        "example-org/site-info-publisher",
+        "mallory/site-info-publisher",
+    );
+    let (n, _) = track_request(&gh, &form("site-info-publisher", "CMD-OS 1", &[&other]));
+    let text = gh.comments("egi", "umd-tracker", n)[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("is not a release download of example-org/site-info-publisher"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unregistered_product_request_is_refused() {
+    let gh = setup();
+    let (n, r) = track_request(&gh, &form("unknown-thing", "CMD-OS 1", &[RPM]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = gh.comments("egi", "umd-tracker", n)[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("product `unknown-thing` is not registered"),
+        "{text}"
+    );
+}
+
+#[test]
+fn events_that_are_not_requests_are_ignored() {
+    let gh = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.json");
+    std::fs::copy(
+        support::manifest_dir()
+            .join("tests/fixtures/github/webhooks/issue_comment.created.payload.json"),
+        &path,
+    )
+    .unwrap();
+    let r = run(umd(&[
+        "track",
+        "--tracker",
+        "github:egi/umd-tracker",
+        "--event-name",
+        "issue_comment",
+        "--event-path",
+        path.to_str().unwrap(),
+    ])
+    .env("GITHUB_API_URL", gh.url())
+    .env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("nothing to do"), "{}", r.stdout);
+    assert!(gh.requests().is_empty());
+    let r = run(&mut umd(&[
+        "track",
+        "--event-name",
+        "issues",
+        "--event-path",
+        "/nonexistent/event.json",
+    ]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("/nonexistent/event.json"), "{}", r.stderr);
+}

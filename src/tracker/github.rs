@@ -671,6 +671,19 @@ impl GitHubTracker {
         Ok(Some((list, etag)))
     }
 
+    /// The release of this repository with tag `tag`, `None` if there is none.
+    pub fn release_by_tag(
+        &self,
+        tag: &str,
+    ) -> Result<Option<crate::intake::RemoteRelease>, TrackerError> {
+        let pq = format!("{}/releases/tags/{}", self.repo_path(), encode(tag));
+        match self.send_json::<ApiRelease>(Method::GET, &pq, None) {
+            Ok(r) => Ok(Some(r.into())),
+            Err(TrackerError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Downloads a release asset into `to`, returning the sha256 of what was written.
     pub fn download(
         &self,

@@ -39,6 +39,14 @@ pub fn umd(args: &[&str]) -> Command {
         "GITHUB_REF_NAME",
         "GITHUB_REF_TYPE",
         "CI_COMMIT_TAG",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_API_URL",
+        "GITHUB_ACTOR",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "UMD_RELEASE_TOKEN",
+        "UMD_RELEASE_TRACKER",
     ] {
         cmd.env_remove(var);
     }
