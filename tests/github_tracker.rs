@@ -545,6 +545,11 @@ fn app_key() -> Option<String> {
         .arg("2048")
         .output();
     if !made.is_ok_and(|o| o.status.success()) {
+        // CI installs openssl and sets UMD_RELEASE_REQUIRE_TOOLS=1: no skipping there.
+        assert!(
+            std::env::var("UMD_RELEASE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "openssl is required (UMD_RELEASE_REQUIRE_TOOLS=1)"
+        );
         eprintln!("skipped: openssl cannot make an RSA key");
         return None;
     }
