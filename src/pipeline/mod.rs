@@ -2,9 +2,24 @@
 //! release process; seed "Staged Rollout"). Stages are labels on the submission
 //! issue; Delayed is a second label beside the stage, never a stage of its own.
 
+pub mod calendar;
+pub mod transition;
+
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     Unverified,

@@ -83,6 +83,9 @@ pub struct Policy {
     /// Release-process roles; who may move a submission between stages.
     #[serde(default)]
     pub roles: BTreeMap<String, String>,
+    /// Allowed stage moves and the role each needs.
+    #[serde(default = "crate::pipeline::transition::default_transitions")]
+    pub transitions: Vec<crate::pipeline::transition::Transition>,
 }
 
 /// The tag scheme: strict semver, with the exceptions a policy allows on purpose.
@@ -341,6 +344,19 @@ impl Policy {
                 }
             }
         }
+        for t in &self.transitions {
+            if !self.roles.is_empty() && !self.roles.contains_key(&t.role) {
+                return Err(invalid(
+                    format!(
+                        "transition {} -> {} names the role `{}`, which `roles` does not define",
+                        t.from.slug(),
+                        t.to.slug(),
+                        t.role
+                    ),
+                    "add the role under `roles:` or correct the transition",
+                ));
+            }
+        }
         if let Some(v) = &self.current_release
             && semver::Version::parse(v).is_err()
         {
@@ -467,6 +483,19 @@ mod tests {
         let err = Policy::parse(Path::new("p.yaml"), &text).unwrap_err();
         assert!(matches!(err, PolicyError::Invalid { .. }), "{err}");
         assert!(err.to_string().contains("no-such-rule"), "{err}");
+    }
+
+    #[test]
+    fn transitions_name_defined_roles() {
+        let text = format!(
+            "{}transitions:\n  - {{from: unverified, to: verification, role: janitor}}\n",
+            include_str!("../../policies/umd-5.yaml")
+        );
+        let err = Policy::parse(Path::new("p.yaml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("janitor"), "{err}");
+        assert_eq!(Policy::builtin("umd-5").unwrap().transitions.len(), 6);
     }
 
     #[test]
