@@ -66,6 +66,8 @@ enum Command {
     },
     /// Handle one event of the tracking repository (in Actions: $GITHUB_EVENT_NAME and $GITHUB_EVENT_PATH)
     Track(TrackArgs),
+    /// Move a submission to another stage as USER, through the same checks as a label move
+    Move(MoveArgs),
     /// Poll the registered products' GitHub releases and file the new ones (the pull channel)
     Intake(IntakeArgs),
     /// Create the labels the pipeline uses in the tracker, and print the workflows to install
@@ -106,6 +108,30 @@ struct TrackArgs {
     /// Directory of templates overriding the built-in ones (NAME.md.hbs)
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Tracker configuration (roles, Early Adopters); default: the tracker's own `tracker.yaml`
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct MoveArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    /// The submission, as PRODUCT@VERSION
+    #[arg(long, value_name = "PRODUCT@VERSION")]
+    submission: String,
+    /// The distribution (policy id), when the release was submitted to several
+    #[arg(long, value_name = "ID")]
+    distribution: Option<String>,
+    /// Stage to move to: verification, staged-rollout, ready-for-release, released, rejected
+    #[arg(long, value_name = "STAGE")]
+    to: String,
+    /// Who moves it (checked against the roles in the tracker configuration)
+    #[arg(long = "as", value_name = "USER")]
+    actor: String,
+    /// Tracker configuration (roles, Early Adopters); default: the tracker's own `tracker.yaml`
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -250,6 +276,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Init { tracker, dry_run } => cmd_init(&tracker.tracker, dry_run),
         Command::Intake(args) => cmd_intake(args),
         Command::Track(args) => cmd_track(args),
+        Command::Move(args) => cmd_move(args),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Policy => schemars::schema_for!(Policy),
@@ -943,6 +970,11 @@ fn cmd_track(args: TrackArgs) -> Result<u8, Failure> {
         }
         Err(e) => return Err(bad_input(e)),
     };
+    if let EventKind::Labeled { .. } | EventKind::Unlabeled { .. } = ev.kind {
+        let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+        let config = tracker_config(&*tracker, args.config.as_deref())?;
+        return label_move(&*tracker, &config, ev.issue, &ev.actor);
+    }
     if !(ev.kind == EventKind::Opened && ev.labels.iter().any(|l| l == REQUEST_LABEL)) {
         print(&format!(
             "#{}: not a new submission request: nothing to do\n",
@@ -1081,4 +1113,119 @@ fn cmd_track(args: TrackArgs) -> Result<u8, Failure> {
         Err(f) if f.code == exit::FORGE => Err(f),
         Err(f) => refuse(vec![neutralize(&format!("{:#}", f.error))]),
     }
+}
+
+fn tracker_config(
+    tracker: &dyn umd_release::tracker::Tracker,
+    path: Option<&Path>,
+) -> Result<policy::tracker_config::TrackerConfig, Failure> {
+    use policy::tracker_config::{FILE_NAME, TrackerConfig};
+    let text = match path {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the tracker configuration {}", p.display()))
+                .map_err(bad_input)?,
+        ),
+        None => tracker.read_file(FILE_NAME).map_err(tracker_failure)?,
+    };
+    match text {
+        // Without a configuration nobody holds a role: every move is put back, saying which role it needs.
+        None => Ok(TrackerConfig::default()),
+        Some(t) => {
+            TrackerConfig::parse(path.unwrap_or(Path::new(FILE_NAME)), &t).map_err(bad_input)
+        }
+    }
+}
+
+/// Checks and records (or reverts) a label change on a submission issue.
+fn label_move(
+    tracker: &dyn umd_release::tracker::Tracker,
+    config: &policy::tracker_config::TrackerConfig,
+    number: u64,
+    actor: &str,
+) -> Result<u8, Failure> {
+    use umd_release::pipeline::transition::{Decision, default_transitions};
+    let issue = tracker.get_issue(number).map_err(tracker_failure)?;
+    let transitions = umd_release::submission::parse(&issue.body)
+        .and_then(|b| Policy::builtin(&b.key.dist))
+        .map(|p| p.transitions)
+        .unwrap_or_else(default_transitions);
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let roles = config.roles_of(actor);
+    let decision =
+        umd_release::tracker::sync::track_labels(tracker, number, actor, &roles, &transitions, now)
+            .map_err(tracker_failure)?;
+    let line = match decision {
+        None => format!("#{number} is not a submission: nothing to do"),
+        Some(Decision::Nothing) => format!("#{number}: labels agree with the recorded stage"),
+        Some(Decision::Accept { from, to }) => format!(
+            "#{number}: moved from {} to {} by {actor}",
+            from.name(),
+            to.name()
+        ),
+        Some(Decision::Revert { restore, reason }) => {
+            format!("#{number}: put back to {}: {reason}", restore.name())
+        }
+    };
+    print(&format!("{line}\n"))?;
+    Ok(0)
+}
+
+fn cmd_move(args: MoveArgs) -> Result<u8, Failure> {
+    use umd_release::pipeline::Stage;
+    let Some(to) = Stage::ALL.into_iter().find(|s| s.slug() == args.to) else {
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.slug()).collect();
+        return Err(bad_input(anyhow!(
+            "no stage `{}`; the stages are: {}",
+            args.to,
+            names.join(", ")
+        )));
+    };
+    let Some((product, version)) = args.submission.split_once('@') else {
+        return Err(bad_input(anyhow!(
+            "`{}` is not PRODUCT@VERSION, e.g. site-info-publisher@1.4.0",
+            args.submission
+        )));
+    };
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let config = tracker_config(&*tracker, args.config.as_deref())?;
+    let issues = tracker
+        .list_issues(Some(&format!("product:{product}")), true)
+        .map_err(tracker_failure)?;
+    let found: Vec<&umd_release::tracker::Issue> = issues
+        .iter()
+        .filter(|i| {
+            umd_release::submission::parse(&i.body).is_some_and(|b| {
+                b.key.product == product
+                    && b.key.version == version
+                    && args.distribution.as_deref().is_none_or(|d| d == b.key.dist)
+            })
+        })
+        .collect();
+    let issue = match found.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(bad_input(anyhow!(
+                "no open submission of {product} {version} in {}",
+                tracker.describe()
+            )));
+        }
+        many => {
+            let dists: Vec<String> = many
+                .iter()
+                .filter_map(|i| umd_release::submission::parse(&i.body))
+                .map(|b| b.key.dist)
+                .collect();
+            return Err(bad_input(anyhow!(
+                "{product} {version} was submitted to {}: say which with --distribution",
+                dists.join(", ")
+            )));
+        }
+    };
+    tracker
+        .add_labels(&args.actor, issue.number, &[to.label()])
+        .map_err(tracker_failure)?;
+    label_move(&*tracker, &config, issue.number, &args.actor)
 }

@@ -534,6 +534,73 @@ pub fn change_comment(
     templates.render("submission-updated", &data)
 }
 
+/// The plan that carries out a decision on a label event: record an accepted
+/// move in the state block, or put the labels back and say why.
+pub fn plan_stage(
+    issue: &Issue,
+    decision: &crate::pipeline::transition::Decision,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Plan {
+    use crate::pipeline::transition::Decision;
+    let number = IssueRef::Existing(issue.number);
+    let state_labels: Vec<Stage> = issue
+        .labels
+        .iter()
+        .filter_map(|l| Stage::from_label(l))
+        .collect();
+    let mut actions = Vec::new();
+    match decision {
+        Decision::Nothing => {}
+        Decision::Accept { from, to } => {
+            if state_labels.contains(from) {
+                actions.push(Action::RemoveLabel {
+                    number,
+                    label: from.label(),
+                });
+            }
+            if let Some(body) = parse(&issue.body)
+                && let Some(mut state) = body.state
+            {
+                state.history.push(Transition {
+                    stage: *to,
+                    at: now,
+                    actor: actor.to_string(),
+                });
+                actions.push(Action::UpdateIssue {
+                    number,
+                    title: None,
+                    body: Some(compose(&body.key, &body.generated, &state, &body.outside)),
+                    open: (*to == Stage::Rejected).then_some(false),
+                });
+            }
+        }
+        Decision::Revert { restore, reason } => {
+            for s in state_labels.iter().filter(|s| *s != restore) {
+                actions.push(Action::RemoveLabel {
+                    number,
+                    label: s.label(),
+                });
+            }
+            if !state_labels.contains(restore) {
+                actions.push(Action::AddLabels {
+                    number,
+                    labels: vec![restore.label()],
+                });
+            }
+            actions.push(Action::Comment {
+                number,
+                body: format!(
+                    "umd-release put this submission back to **{}**: {}.",
+                    restore.name(),
+                    neutralize(reason)
+                ),
+            });
+        }
+    }
+    Plan { actions }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

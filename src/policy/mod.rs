@@ -4,6 +4,7 @@
 
 pub mod card;
 pub mod registry;
+pub mod tracker_config;
 pub mod yaml;
 
 use std::collections::BTreeMap;

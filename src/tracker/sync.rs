@@ -237,3 +237,35 @@ pub fn pipeline_labels(policies: &[crate::policy::Policy]) -> Vec<super::Label> 
     }));
     out
 }
+
+/// Handles a label change on issue `number` by `actor`: decides from the
+/// recorded stage and the labels as they are now, then applies the plan.
+/// Issues that are not submissions are left alone.
+pub fn track_labels(
+    tracker: &dyn Tracker,
+    number: u64,
+    actor: &str,
+    roles: &[String],
+    transitions: &[crate::pipeline::transition::Transition],
+    now: OffsetDateTime,
+) -> Result<Option<crate::pipeline::transition::Decision>, TrackerError> {
+    let issue = tracker.get_issue(number)?;
+    let Some(body) = submission::parse(&issue.body) else {
+        return Ok(None);
+    };
+    let labels: Vec<Stage> = issue
+        .labels
+        .iter()
+        .filter_map(|l| Stage::from_label(l))
+        .collect();
+    let current = body
+        .state
+        .as_ref()
+        .map(|s| s.stage())
+        .unwrap_or(Stage::Unverified);
+    let decision = crate::pipeline::transition::decide(transitions, current, &labels, actor, roles);
+    let plan = submission::plan_stage(&issue, &decision, actor, now);
+    // The tool's own changes come back as events: they find labels and history agreeing.
+    apply(tracker, "umd-release", &plan)?;
+    Ok(Some(decision))
+}
