@@ -506,6 +506,13 @@ fn sync_failure(e: umd_release::tracker::sync::SyncError) -> Failure {
     }
 }
 
+/// The current time in whole seconds, as forges record times, so that
+/// histories compare equal across trackers.
+fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
 fn actor(given: Option<String>) -> String {
     given
         .or_else(|| std::env::var("GITHUB_ACTOR").ok().filter(|a| !a.is_empty()))
@@ -588,10 +595,7 @@ fn submit_with(
         None => known_downloads.clone(),
     };
     let actor = actor(args.actor.clone());
-    // Whole seconds, as forges record times, so histories compare equal across trackers.
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let now = now();
     let comment = |c: &submission::Change| {
         submission::change_comment(c, &templates)
             .unwrap_or_else(|e| format!("umd-release updated this submission ({e})"))
@@ -1150,9 +1154,7 @@ fn label_move(
         .and_then(|b| Policy::builtin(&b.key.dist))
         .map(|p| p.transitions)
         .unwrap_or_else(default_transitions);
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let now = now();
     let roles = config.roles_of(actor);
     let decision =
         umd_release::tracker::sync::track_labels(tracker, number, actor, &roles, &transitions, now)
