@@ -215,3 +215,105 @@ fn a_labeled_webhook_event_goes_through_the_same_check() {
     assert!(r.stdout.contains("put back to Unverified"), "{}", r.stdout);
     assert_eq!(l.stage_labels(), ["state:unverified"]);
 }
+
+/// The same checks on the fake GitHub, with `tracker.yaml` read through the contents API.
+#[test]
+fn label_moves_on_github() {
+    use support::fake_github::FakeGitHub;
+    const TOKEN: &str = "ghs_PIPELINEtoken0123456789abcdefABCD";
+    let gh = FakeGitHub::start();
+    gh.add_repo("egi", "umd-tracker");
+    gh.set_token(TOKEN);
+    let reg = std::fs::read_to_string(
+        support::manifest_dir().join("examples/tracker/products/site-info-publisher.yaml"),
+    )
+    .unwrap();
+    gh.set_file(
+        "egi",
+        "umd-tracker",
+        "products/site-info-publisher.yaml",
+        &reg,
+    );
+    gh.set_file("egi", "umd-tracker", "tracker.yaml", CONFIG);
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let dist = demo_dir().join("dist");
+    let cmd = |args: &[&str]| {
+        let mut c = umd(args);
+        c.env("UMD_RELEASE_TRACKER", "github:egi/umd-tracker")
+            .env("GITHUB_API_URL", gh.url())
+            .env("GITHUB_TOKEN", TOKEN);
+        c
+    };
+    let r = run(&mut cmd(&[
+        "submit",
+        "--policy",
+        "cmd-os-1",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--artifacts",
+        dist.to_str().unwrap(),
+        "--tag",
+        "v1.4.0",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let labeled = |who: &str, label: &str| {
+        let t = umd_release::tracker::github::GitHubTracker::new(
+            umd_release::tracker::github::GitHubConfig {
+                api_url: gh.url(),
+                owner: "egi".into(),
+                repo: "umd-tracker".into(),
+                auth: umd_release::tracker::github::Auth::Token(
+                    umd_release::tracker::github::Secret::new(TOKEN),
+                ),
+                max_wait: std::time::Duration::from_secs(5),
+            },
+        )
+        .unwrap();
+        t.add_labels(who, 1, &[label.to_string()]).unwrap();
+        let mut payload: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                support::manifest_dir()
+                    .join("tests/fixtures/github/webhooks/issues.labeled.payload.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        payload["issue"]["number"] = 1.into();
+        payload["sender"]["login"] = who.into();
+        payload["label"]["name"] = label.into();
+        let path = tmp.path().join("event.json");
+        std::fs::write(&path, payload.to_string()).unwrap();
+        let r = run(cmd(&["track"])
+            .env("GITHUB_EVENT_NAME", "issues")
+            .env("GITHUB_EVENT_PATH", &path));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let issue = gh
+            .issues("egi", "umd-tracker")
+            .into_iter()
+            .find(|i| i["number"] == 1)
+            .unwrap();
+        let states: Vec<String> = issue["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_string())
+            .filter(|l| l.starts_with("state:"))
+            .collect();
+        (r.stdout, states)
+    };
+    let (out, states) = labeled("mallory", "state:verification");
+    assert!(out.contains("put back to Unverified"), "{out}");
+    assert_eq!(states, ["state:unverified"]);
+    let (out, states) = labeled("alice", "state:verification");
+    assert!(
+        out.contains("moved from Unverified to Verification by alice"),
+        "{out}"
+    );
+    assert_eq!(states, ["state:verification"]);
+    assert_eq!(
+        gh.comments("egi", "umd-tracker", 1).len(),
+        1,
+        "only the refusal is commented"
+    );
+}
