@@ -211,18 +211,9 @@ fn track_request(gh: &FakeGitHub, body: &str) -> (u64, support::Run) {
         &["submission-request"],
         "janedoe",
     );
-    let mut payload: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            support::manifest_dir()
-                .join("tests/fixtures/github/webhooks/issues.opened.payload.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    payload["issue"]["number"] = number.into();
+    let mut payload = support::payload("issues.opened", number, "janedoe");
     payload["issue"]["body"] = body.into();
     payload["issue"]["labels"] = serde_json::json!([{"name": "submission-request"}]);
-    payload["sender"]["login"] = "janedoe".into();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("event.json");
     std::fs::write(&path, payload.to_string()).unwrap();
@@ -234,19 +225,6 @@ fn track_request(gh: &FakeGitHub, body: &str) -> (u64, support::Run) {
     (number, r)
 }
 
-fn registered(gh: &FakeGitHub) {
-    let reg = std::fs::read_to_string(
-        support::manifest_dir().join("examples/tracker/products/site-info-publisher.yaml"),
-    )
-    .unwrap();
-    gh.set_file(
-        "egi",
-        "umd-tracker",
-        "products/site-info-publisher.yaml",
-        &reg,
-    );
-}
-
 const RPM: &str = "https://github.com/example-org/site-info-publisher/releases/download/v1.4.0/site-info-publisher-1.4.0-1.el7.noarch.rpm";
 const DEB: &str = "https://github.com/example-org/site-info-publisher/releases/download/v1.4.0/site-info-publisher_1.4.0-1~xenial_all.deb";
 
@@ -254,7 +232,7 @@ const DEB: &str = "https://github.com/example-org/site-info-publisher/releases/d
 fn an_issue_form_request_becomes_a_submission_and_is_closed() {
     let gh = setup();
     publish_demo(&gh, false);
-    registered(&gh);
+    support::register_demo(&gh);
     let (n, r) = track_request(&gh, &form("site-info-publisher", "CMD-OS 1", &[RPM, DEB]));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let issues = gh.issues("egi", "umd-tracker");
@@ -284,7 +262,7 @@ fn an_issue_form_request_becomes_a_submission_and_is_closed() {
 fn a_bad_request_is_answered_with_what_is_wrong() {
     let gh = setup();
     publish_demo(&gh, false);
-    registered(&gh);
+    support::register_demo(&gh);
     let body = form(
         "site-info-publisher",
         "CMD-K8S 1",

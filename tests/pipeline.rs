@@ -194,16 +194,7 @@ fn a_labeled_webhook_event_goes_through_the_same_check() {
     l.tracker()
         .add_labels("mallory", 1, &["state:verification".into()])
         .unwrap();
-    let mut payload: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            support::manifest_dir()
-                .join("tests/fixtures/github/webhooks/issues.labeled.payload.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    payload["issue"]["number"] = 1.into();
-    payload["sender"]["login"] = "mallory".into();
+    let mut payload = support::payload("issues.labeled", 1, "mallory");
     payload["label"]["name"] = "state:verification".into();
     let path = l.dir.path().join("event.json");
     std::fs::write(&path, payload.to_string()).unwrap();
@@ -224,16 +215,7 @@ fn label_moves_on_github() {
     let gh = FakeGitHub::start();
     gh.add_repo("egi", "umd-tracker");
     gh.set_token(TOKEN);
-    let reg = std::fs::read_to_string(
-        support::manifest_dir().join("examples/tracker/products/site-info-publisher.yaml"),
-    )
-    .unwrap();
-    gh.set_file(
-        "egi",
-        "umd-tracker",
-        "products/site-info-publisher.yaml",
-        &reg,
-    );
+    support::register_demo(&gh);
     gh.set_file("egi", "umd-tracker", "tracker.yaml", CONFIG);
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
@@ -258,29 +240,9 @@ fn label_moves_on_github() {
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let labeled = |who: &str, label: &str| {
-        let t = umd_release::tracker::github::GitHubTracker::new(
-            umd_release::tracker::github::GitHubConfig {
-                api_url: gh.url(),
-                owner: "egi".into(),
-                repo: "umd-tracker".into(),
-                auth: umd_release::tracker::github::Auth::Token(
-                    umd_release::tracker::github::Secret::new(TOKEN),
-                ),
-                max_wait: std::time::Duration::from_secs(5),
-            },
-        )
-        .unwrap();
+        let t = support::github_tracker(&gh, TOKEN);
         t.add_labels(who, 1, &[label.to_string()]).unwrap();
-        let mut payload: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(
-                support::manifest_dir()
-                    .join("tests/fixtures/github/webhooks/issues.labeled.payload.json"),
-            )
-            .unwrap(),
-        )
-        .unwrap();
-        payload["issue"]["number"] = 1.into();
-        payload["sender"]["login"] = who.into();
+        let mut payload = support::payload("issues.labeled", 1, who);
         payload["label"]["name"] = label.into();
         let path = tmp.path().join("event.json");
         std::fs::write(&path, payload.to_string()).unwrap();

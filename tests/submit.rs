@@ -9,7 +9,6 @@ use std::process::Command;
 
 use support::fake_github::FakeGitHub;
 use support::{demo_dir, demo_repo, edit, run, umd};
-use umd_release::tracker::github::{Auth, GitHubConfig, GitHubTracker, Secret};
 use umd_release::tracker::{Tracker, local::LocalTracker};
 
 const TOKEN: &str = "ghp_SECRETsecretSECRET0123456789abcdef";
@@ -32,14 +31,7 @@ impl Forge {
             let gh = FakeGitHub::start();
             gh.add_repo("egi", "umd-tracker");
             gh.set_token(TOKEN);
-            let registry =
-                support::manifest_dir().join("examples/tracker/products/site-info-publisher.yaml");
-            gh.set_file(
-                "egi",
-                "umd-tracker",
-                "products/site-info-publisher.yaml",
-                &std::fs::read_to_string(registry).unwrap(),
-            );
+            support::register_demo(&gh);
             Backend::GitHub(gh)
         } else {
             Backend::Local
@@ -62,16 +54,7 @@ impl Forge {
             Backend::Local => {
                 Box::new(LocalTracker::open(self.dir.path().join("tracker")).unwrap())
             }
-            Backend::GitHub(gh) => Box::new(
-                GitHubTracker::new(GitHubConfig {
-                    api_url: gh.url(),
-                    owner: "egi".into(),
-                    repo: "umd-tracker".into(),
-                    auth: Auth::Token(Secret::new(TOKEN)),
-                    max_wait: std::time::Duration::from_secs(10),
-                })
-                .unwrap(),
-            ),
+            Backend::GitHub(gh) => Box::new(support::github_tracker(gh, TOKEN)),
         }
     }
 

@@ -100,3 +100,46 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     assert!(text.contains(from), "{} has no {from:?}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
+
+/// Registers the demo product in the fake GitHub's tracking repository
+/// `egi/umd-tracker` (its `products/` file, read through the contents API).
+pub fn register_demo(gh: &fake_github::FakeGitHub) {
+    let reg = std::fs::read_to_string(
+        manifest_dir().join("examples/tracker/products/site-info-publisher.yaml"),
+    )
+    .unwrap();
+    gh.set_file(
+        "egi",
+        "umd-tracker",
+        "products/site-info-publisher.yaml",
+        &reg,
+    );
+}
+
+/// A GitHub tracker on the fake's `egi/umd-tracker`, as tests look inside it.
+pub fn github_tracker(
+    gh: &fake_github::FakeGitHub,
+    token: &str,
+) -> umd_release::tracker::github::GitHubTracker {
+    use umd_release::tracker::github::{Auth, GitHubConfig, GitHubTracker, Secret};
+    GitHubTracker::new(GitHubConfig {
+        api_url: gh.url(),
+        owner: "egi".into(),
+        repo: "umd-tracker".into(),
+        auth: Auth::Token(Secret::new(token)),
+        max_wait: std::time::Duration::from_secs(10),
+    })
+    .unwrap()
+}
+
+/// A real webhook payload from the fixtures, aimed at issue `number` and sent by `sender`.
+pub fn payload(name: &str, number: u64, sender: &str) -> serde_json::Value {
+    let path = manifest_dir().join(format!(
+        "tests/fixtures/github/webhooks/{name}.payload.json"
+    ));
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    p["issue"]["number"] = number.into();
+    p["sender"]["login"] = sender.into();
+    p
+}
