@@ -598,16 +598,7 @@ impl GitHubTracker {
         path: &str,
         git_ref: Option<&str>,
     ) -> Result<Option<String>, TrackerError> {
-        let segments: Vec<&str> = path.split('/').collect();
-        // Only plain relative paths, as the local tracker takes them.
-        if segments
-            .iter()
-            .any(|s| s.is_empty() || *s == "." || *s == "..")
-        {
-            return Err(invalid(format!(
-                "`{path}` is not a plain path inside the tracker"
-            )));
-        }
+        let segments = super::plain_path(path)?;
         let encoded: Vec<String> = segments.iter().map(|s| encode(s)).collect();
         let mut pq = format!("{}/contents/{}", self.repo_path(), encoded.join("/"));
         if let Some(r) = git_ref {

@@ -382,18 +382,8 @@ impl Tracker for LocalTracker {
     }
 
     fn read_file(&self, path: &str) -> Result<Option<String>, TrackerError> {
-        // Only plain relative paths: a registry name must not reach outside the tracker.
-        let rel = Path::new(path);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return Err(invalid(format!(
-                "`{path}` is not a plain path inside the tracker"
-            )));
-        }
-        let full = self.dir.join(rel);
+        let segments = super::plain_path(path)?;
+        let full = segments.iter().fold(self.dir.clone(), |p, s| p.join(s));
         match fs::read_to_string(&full) {
             Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -152,6 +152,22 @@ pub trait Tracker {
     fn ensure_label(&self, label: &Label) -> Result<bool, TrackerError>;
 }
 
+/// The segments of a plain relative path inside the tracker (`products/x.yaml`):
+/// no absolute path, no empty, `.` or `..` segment, so a name taken from a card
+/// or a form cannot reach outside it.
+pub(crate) fn plain_path(path: &str) -> Result<Vec<&str>, TrackerError> {
+    let segments: Vec<&str> = path.split('/').collect();
+    if segments
+        .iter()
+        .any(|s| s.is_empty() || *s == "." || *s == ".." || s.contains('\\'))
+    {
+        return Err(TrackerError::Invalid {
+            message: format!("`{path}` is not a plain path inside the tracker"),
+        });
+    }
+    Ok(segments)
+}
+
 const ACCEPTED: &str = "`local:PATH`, `github:OWNER/REPO`, `gitlab:GROUP/PROJECT`";
 
 /// Opens the tracker named by `spec`, e.g. `local:.umd-tracker`.
@@ -194,6 +210,31 @@ mod tests {
         assert!(msg.contains("gitlab:GROUP/PROJECT") && msg.contains("not available"));
         let msg = open("gitlab:g/p").err().unwrap().to_string();
         assert!(msg.contains("not available in this build yet"));
+    }
+
+    #[test]
+    fn only_plain_paths_inside_the_tracker() {
+        assert_eq!(
+            plain_path("products/x.yaml").unwrap(),
+            ["products", "x.yaml"]
+        );
+        for bad in [
+            "../secrets",
+            "/etc/passwd",
+            "products//x",
+            "./x",
+            "a\\..\\b",
+            "",
+        ] {
+            assert!(
+                matches!(plain_path(bad), Err(TrackerError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let t = local::LocalTracker::open(dir.path()).unwrap();
+        assert!(t.read_file("../outside").is_err());
+        assert_eq!(t.read_file("products/none.yaml").unwrap(), None);
     }
 
     #[test]
