@@ -4,10 +4,13 @@
 
 mod support;
 
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use support::fake_github::{FakeGitHub, LoggedRequest};
+use umd_release::policy::tracker_config::TrackerConfig;
 use umd_release::tracker::github::{Auth, GitHubConfig, GitHubTracker, Secret};
+use umd_release::tracker::roles::roles_of;
 use umd_release::tracker::{EventKind, Label, Tracker, TrackerError};
 
 const OWNER: &str = "EGI-Federation";
@@ -639,4 +642,168 @@ fn github_app_with_unknown_installation_is_explained() {
         "{msg}"
     );
     assert!(!msg.contains("PRIVATE KEY"));
+}
+
+// ------------------------------------------------------------ role sources
+
+fn tracker_yaml(text: &str) -> TrackerConfig {
+    TrackerConfig::parse(Path::new("tracker.yaml"), text).unwrap()
+}
+
+/// The paths of the requests logged since the last `clear_log`, then clears it.
+fn take_paths(fake: &FakeGitHub) -> Vec<String> {
+    let paths = fake.requests().iter().map(|r| r.path.clone()).collect();
+    fake.clear_log();
+    paths
+}
+
+fn membership(team: &str, user: &str) -> String {
+    format!("/orgs/egi/teams/{team}/memberships/{user}")
+}
+
+fn permission_path(user: &str) -> String {
+    format!("/repos/{OWNER}/{REPO}/collaborators/{user}/permission")
+}
+
+#[test]
+fn team_members_hold_the_role_and_each_team_is_asked_once() {
+    let fake = fake();
+    fake.add_team_member("EGI", "umd-qc", "carol");
+    let t = tracker(&fake);
+    let c = tracker_yaml(
+        "roles:\n  qc-verifier: ['@EGI/umd-qc', dave]\n  release-manager: ['@egi/umd-qc', '@egi/umd-rm']\n",
+    );
+    fake.clear_log();
+
+    assert_eq!(
+        roles_of(&t, &c, "carol").unwrap(),
+        ["qc-verifier", "release-manager"]
+    );
+    // umd-qc's answer is reused for release-manager: umd-rm is never asked.
+    assert_eq!(take_paths(&fake), [membership("umd-qc", "carol")]);
+
+    assert!(roles_of(&t, &c, "mallory").unwrap().is_empty());
+    assert_eq!(
+        take_paths(&fake),
+        [
+            membership("umd-qc", "mallory"),
+            membership("umd-rm", "mallory")
+        ]
+    );
+
+    // A listed login needs no request for that role, only for the others.
+    assert_eq!(roles_of(&t, &c, "@Dave").unwrap(), ["qc-verifier"]);
+    assert_eq!(
+        take_paths(&fake),
+        [membership("umd-qc", "Dave"), membership("umd-rm", "Dave")]
+    );
+    let by_login = tracker_yaml("roles:\n  qc-verifier: [dave, '@egi/umd-qc', permission:read]\n");
+    assert_eq!(roles_of(&t, &by_login, "dave").unwrap(), ["qc-verifier"]);
+    assert!(take_paths(&fake).is_empty());
+}
+
+#[test]
+fn permission_levels_follow_role_name() {
+    let fake = fake();
+    for (user, level) in [
+        ("wendy", "write"),
+        ("mona", "maintain"),
+        ("trish", "triage"),
+        ("ada", "admin"),
+        ("rita", "read"),
+    ] {
+        fake.set_collaborator_permission(OWNER, REPO, user, level);
+    }
+    // GitHub folds maintain into `permission: write`: role_name tells them apart.
+    let raw = support::fake_github::http(
+        "GET",
+        &format!("{}{}", fake.url(), permission_path("wendy")),
+        &[("Authorization", &format!("Bearer {TOKEN}"))],
+        "",
+    )
+    .json();
+    assert_eq!(
+        (&raw["permission"], &raw["role_name"]),
+        (&"write".into(), &"write".into())
+    );
+    let t = tracker(&fake);
+    let c = tracker_yaml(
+        "roles:\n  triagers: [permission:triage]\n  writers: ['permission:write']\n  maintainers: [permission:maintain]\n",
+    );
+    fake.clear_log();
+    for (user, want) in [
+        ("wendy", &["triagers", "writers"][..]),
+        ("mona", &["maintainers", "triagers", "writers"]),
+        ("trish", &["triagers"]),
+        ("ada", &["maintainers", "triagers", "writers"]),
+        ("rita", &[]),
+    ] {
+        assert_eq!(roles_of(&t, &c, user).unwrap(), want, "{user}");
+        // One permission request answers all three roles.
+        assert_eq!(take_paths(&fake), [permission_path(user)], "{user}");
+    }
+    assert_eq!(
+        t.permission("mona").unwrap(),
+        Some(umd_release::policy::tracker_config::PermissionLevel::Maintain)
+    );
+}
+
+#[test]
+fn non_collaborators_hold_no_permission_role() {
+    let fake = fake();
+    let t = tracker(&fake);
+    let c = tracker_yaml(
+        "roles:\n  qc: ['@egi/umd-qc', 'permission:read']\n  rm: [permission:write]\n",
+    );
+    fake.clear_log();
+    // GitHub's 404 for a non-collaborator: no permission, not an error.
+    fake.fail_next("/collaborators/", 1, 404, &[]);
+    assert!(roles_of(&t, &c, "eve").unwrap().is_empty());
+    // The permission first (it answers both roles), then the team, once each.
+    assert_eq!(
+        take_paths(&fake),
+        [permission_path("eve"), membership("umd-qc", "eve")]
+    );
+    // The fake's other answer for a stranger: 200 with `none`.
+    assert_eq!(t.permission("eve").unwrap(), None);
+    assert!(!t.team_member("egi", "umd-qc", "eve").unwrap());
+}
+
+#[test]
+fn role_requests_are_retried_and_failures_are_errors() {
+    let fake = fake();
+    fake.set_collaborator_permission(OWNER, REPO, "wendy", "write");
+    let t = tracker(&fake);
+    let c = tracker_yaml("roles:\n  writers: [permission:write]\n  qc: ['@egi/umd-qc']\n");
+    fake.clear_log();
+    // Through the tracker's one send function: rate limits are waited out.
+    fake.fail_next("/collaborators/", 1, 429, &[("retry-after", "0")]);
+    fake.fail_next("/memberships/", 1, 429, &[("retry-after", "0")]);
+    assert_eq!(roles_of(&t, &c, "wendy").unwrap(), ["writers"]);
+    let log = fake.requests();
+    assert_eq!(
+        summary(&log)
+            .into_iter()
+            .map(|(_, path, status)| (path, status))
+            .collect::<Vec<_>>(),
+        [
+            (membership("umd-qc", "wendy"), 429),
+            (membership("umd-qc", "wendy"), 404),
+            (permission_path("wendy"), 429),
+            (permission_path("wendy"), 200),
+        ]
+    );
+    // A refused token is an error, never "no role".
+    fake.fail_next("/memberships/", 1, 401, &[]);
+    let err = roles_of(&t, &c, "wendy").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrackerError::Forge {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::{Comment, Event, EventKind, Issue, Label, Tracker, TrackerError};
+use crate::policy::tracker_config::PermissionLevel;
 
 const DEFAULT_API_URL: &str = "https://api.github.com";
 const DEFAULT_MAX_WAIT_SECS: u64 = 120;
@@ -1333,6 +1334,72 @@ impl Tracker for GitHubTracker {
         self.send(Method::PATCH, &path, Some(body))?;
         Ok(true)
     }
+
+    /// GitHub answers 404 for a non-member, and also for a team the
+    /// credentials cannot see: both grant nothing.
+    fn team_member(&self, org: &str, team: &str, login: &str) -> Result<bool, TrackerError> {
+        if [org, team, login].iter().any(|s| s.trim().is_empty()) {
+            return Ok(false);
+        }
+        let pq = format!(
+            "/orgs/{}/teams/{}/memberships/{}",
+            encode(org),
+            encode(team),
+            encode(login)
+        );
+        match self.send_json::<Value>(Method::GET, &pq, None) {
+            Ok(reply) => Ok(reply.get("state").and_then(Value::as_str) == Some("active")),
+            Err(TrackerError::NotFound { .. }) => Ok(false),
+            Err(e) if refused(&e) => Err(forge(
+                Some(403),
+                format!(
+                    "GET {pq}: permission denied: the credentials cannot read the members of team @{org}/{team}\n  a classic token needs `read:org`, a fine-grained token or GitHub App Members: read on {org}; or list logins in tracker.yaml instead"
+                ),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Read raw: octocrab's typed call fails on GitHub's `write`. A
+    /// non-collaborator gets 404, which is no permission.
+    fn permission(&self, login: &str) -> Result<Option<PermissionLevel>, TrackerError> {
+        if login.trim().is_empty() {
+            return Ok(None);
+        }
+        let pq = format!(
+            "{}/collaborators/{}/permission",
+            self.repo_path(),
+            encode(login)
+        );
+        match self.send_json::<Value>(Method::GET, &pq, None) {
+            Ok(reply) => Ok(permission_level(&reply)),
+            Err(TrackerError::NotFound { .. }) => Ok(None),
+            Err(e) if refused(&e) => Err(forge(
+                Some(403),
+                format!(
+                    "GET {pq}: permission denied: the credentials cannot read permissions on {slug}\n  a fine-grained token or GitHub App needs Metadata: read on {slug}; or list logins in tracker.yaml instead",
+                    slug = self.slug()
+                ),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A 403 that is a missing permission, as [`GitHubTracker::error_for`] words
+/// it, and not a rate limit we gave up waiting for (also a 403).
+fn refused(e: &TrackerError) -> bool {
+    matches!(e, TrackerError::Forge { status: Some(403), message } if message.contains(": permission denied"))
+}
+
+/// The level in a `collaborators/{user}/permission` reply: `role_name` tells
+/// maintain and triage apart (`permission` folds them into write and read);
+/// a custom role's name is none of ours, so its base `permission` decides.
+fn permission_level(reply: &Value) -> Option<PermissionLevel> {
+    let field = |key: &str| reply.get(key).and_then(Value::as_str);
+    field("role_name")
+        .and_then(PermissionLevel::from_name)
+        .or_else(|| field("permission").and_then(PermissionLevel::from_name))
 }
 
 #[cfg(test)]
@@ -1548,6 +1615,53 @@ mod tests {
             "Validation Failed: Label name already_exists; title is too long"
         );
         assert_eq!(error_message("<html>"), "");
+    }
+
+    #[test]
+    fn permission_from_role_name_then_permission() {
+        use PermissionLevel::*;
+        for (reply, want) in [
+            (
+                json!({"permission": "write", "role_name": "maintain"}),
+                Some(Maintain),
+            ),
+            (
+                json!({"permission": "read", "role_name": "triage"}),
+                Some(Triage),
+            ),
+            (
+                json!({"permission": "write", "role_name": "write"}),
+                Some(Write),
+            ),
+            (
+                json!({"permission": "admin", "role_name": "admin"}),
+                Some(Admin),
+            ),
+            // A custom role: its base permission decides.
+            (
+                json!({"permission": "write", "role_name": "release-bot"}),
+                Some(Write),
+            ),
+            (json!({"permission": "read"}), Some(Read)),
+            (json!({"permission": "none", "role_name": "none"}), None),
+            (json!({"message": "Not Found"}), None),
+            (json!({"permission": 3, "role_name": null}), None),
+        ] {
+            assert_eq!(permission_level(&reply), want, "{reply}");
+        }
+    }
+
+    #[test]
+    fn refused_is_a_missing_permission_not_a_rate_limit() {
+        assert!(refused(&forge(
+            Some(403),
+            "GET /orgs/o/teams/t/memberships/u: permission denied (Must have admin rights)"
+        )));
+        assert!(!refused(&forge(
+            Some(403),
+            "GitHub asked us to wait 600 s (rate limit), more than the UMD_RELEASE_MAX_WAIT cap of 120 s; retry later or raise the cap"
+        )));
+        assert!(!refused(&forge(Some(401), "x: permission denied")));
     }
 }
 

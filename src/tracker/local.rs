@@ -617,6 +617,21 @@ impl Tracker for LocalTracker {
             Ok(true)
         })
     }
+
+    /// The embedded tracker has no teams: in `tracker.yaml` only logins
+    /// count here, so a team entry grants nothing (fails closed).
+    fn team_member(&self, _org: &str, _team: &str, _login: &str) -> Result<bool, TrackerError> {
+        Ok(false)
+    }
+
+    /// The embedded tracker has no permissions: in `tracker.yaml` only
+    /// logins count here, so a `permission:` entry grants nothing.
+    fn permission(
+        &self,
+        _login: &str,
+    ) -> Result<Option<crate::policy::tracker_config::PermissionLevel>, TrackerError> {
+        Ok(None)
+    }
 }
 
 #[cfg(test)]
