@@ -63,11 +63,20 @@ enum Command {
         tracker: TrackerArgs,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Also say what each open submission waits for (a role's move, an answer, exposure, a deadline)
+        #[arg(long)]
+        explain: bool,
+        #[command(flatten)]
+        pipeline: PipelineArgs,
     },
     /// Handle one event of the tracking repository (in Actions: $GITHUB_EVENT_NAME and $GITHUB_EVENT_PATH)
     Track(TrackArgs),
     /// Move a submission to another stage as USER, through the same checks as a label move
     Move(MoveArgs),
+    /// Comment on a submission as USER (Early Adopter answers, reports, waivers), through `track`
+    Comment(CommentArgs),
+    /// Apply the deadlines: flag late stages Delayed and tell the provider, remind Early Adopters, repair labels
+    Sweep(SweepArgs),
     /// Poll the registered products' GitHub releases and file the new ones (the pull channel)
     Intake(IntakeArgs),
     /// Create the labels the pipeline uses in the tracker, and print the workflows to install
@@ -92,46 +101,128 @@ struct TrackerArgs {
     tracker: String,
 }
 
+/// Where the pipeline's rules come from.
+#[derive(clap::Args)]
+struct PipelineArgs {
+    /// Tracker configuration (roles, Early Adopters); default: the tracker's own `tracker.yaml`
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Policy file for a distribution that is not built in (its id must match the submissions'); repeatable
+    #[arg(long = "policy", value_name = "FILE")]
+    policies: Vec<String>,
+}
+
 #[derive(clap::Args)]
 struct TrackArgs {
     #[command(flatten)]
     tracker: TrackerArgs,
     /// Event name, as GitHub names it (`issues`, `issue_comment`)
-    #[arg(long, env = "GITHUB_EVENT_NAME", value_name = "NAME")]
-    event_name: String,
+    #[arg(
+        long,
+        env = "GITHUB_EVENT_NAME",
+        value_name = "NAME",
+        requires = "event_path",
+        conflicts_with = "event"
+    )]
+    event_name: Option<String>,
     /// The webhook payload file
-    #[arg(long, env = "GITHUB_EVENT_PATH", value_name = "FILE")]
-    event_path: PathBuf,
+    #[arg(
+        long,
+        env = "GITHUB_EVENT_PATH",
+        value_name = "FILE",
+        requires = "event_name",
+        conflicts_with = "event"
+    )]
+    event_path: Option<PathBuf>,
+    /// Without a payload: the event (`labeled`, `unlabeled`, `comment`)
+    #[arg(long, value_enum, requires_all = ["issue", "actor"])]
+    event: Option<FlagEvent>,
+    /// Without a payload: the issue number
+    #[arg(long, value_name = "N")]
+    issue: Option<u64>,
+    /// Without a payload: who did it
+    #[arg(long, value_name = "USER")]
+    actor: Option<String>,
+    /// Without a payload: the label added or removed (informative; the issue's labels decide)
+    #[arg(long, value_name = "LABEL")]
+    label: Option<String>,
+    /// Without a payload: the comment's text
+    #[arg(long, value_name = "TEXT", required_if_eq("event", "comment"))]
+    body: Option<String>,
     /// Product registry directory; default: the tracker's own `products/`
     #[arg(long, value_name = "DIR")]
     registry: Option<PathBuf>,
     /// Directory of templates overriding the built-in ones (NAME.md.hbs)
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
-    /// Tracker configuration (roles, Early Adopters); default: the tracker's own `tracker.yaml`
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FlagEvent {
+    Labeled,
+    Unlabeled,
+    Comment,
+}
+
+/// Names one submission in the tracker.
 #[derive(clap::Args)]
-struct MoveArgs {
-    #[command(flatten)]
-    tracker: TrackerArgs,
+struct SubmissionArg {
     /// The submission, as PRODUCT@VERSION
     #[arg(long, value_name = "PRODUCT@VERSION")]
     submission: String,
     /// The distribution (policy id), when the release was submitted to several
     #[arg(long, value_name = "ID")]
     distribution: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct CommentArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    #[command(flatten)]
+    submission: SubmissionArg,
+    /// Who comments (an Early Adopter site member, a staged-rollout manager)
+    #[arg(long = "as", value_name = "USER")]
+    actor: String,
+    /// The comment, e.g. `accept NGI_IT-INFN-CNAF`
+    #[arg(long, value_name = "TEXT")]
+    body: String,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+    /// Print what would change and change nothing
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+}
+
+#[derive(clap::Args)]
+struct MoveArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    #[command(flatten)]
+    submission: SubmissionArg,
     /// Stage to move to: verification, staged-rollout, ready-for-release, released, rejected
     #[arg(long, value_name = "STAGE")]
     to: String,
     /// Who moves it (checked against the roles in the tracker configuration)
     #[arg(long = "as", value_name = "USER")]
     actor: String,
-    /// Tracker configuration (roles, Early Adopters); default: the tracker's own `tracker.yaml`
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    /// A written reason for finishing staged rollout without the usual exposure, report or acceptance
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
 }
 
 #[derive(clap::Args)]
@@ -267,16 +358,24 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<u8, Failure> {
+    fixed_now().map_err(bad_input)?;
     match cli.command {
         Command::Check(args) => cmd_check(args),
         Command::Explain { rule, list } => cmd_explain(rule.as_deref(), list),
         Command::Policies { format } => cmd_policies(format),
         Command::Submit(args) => cmd_submit(args),
-        Command::Status { tracker, format } => cmd_status(&tracker.tracker, format),
+        Command::Status {
+            tracker,
+            format,
+            explain,
+            pipeline,
+        } => cmd_status(&tracker.tracker, format, explain.then_some(&pipeline)),
         Command::Init { tracker, dry_run } => cmd_init(&tracker.tracker, dry_run),
         Command::Intake(args) => cmd_intake(args),
         Command::Track(args) => cmd_track(args),
         Command::Move(args) => cmd_move(args),
+        Command::Comment(args) => cmd_comment(args),
+        Command::Sweep(args) => cmd_sweep(args),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Policy => schemars::schema_for!(Policy),
@@ -508,9 +607,26 @@ fn sync_failure(e: umd_release::tracker::sync::SyncError) -> Failure {
 
 /// The current time in whole seconds, as forges record times, so that
 /// histories compare equal across trackers.
+/// The time decisions are taken at: the clock, or `UMD_RELEASE_NOW` (RFC 3339)
+/// to replay a sweep or a test at a given instant. `run` refuses a bad value.
 fn now() -> time::OffsetDateTime {
-    let t = time::OffsetDateTime::now_utc();
+    let t = fixed_now()
+        .ok()
+        .flatten()
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
     t.replace_nanosecond(0).unwrap_or(t)
+}
+
+fn fixed_now() -> anyhow::Result<Option<time::OffsetDateTime>> {
+    let Some(v) = std::env::var_os("UMD_RELEASE_NOW") else {
+        return Ok(None);
+    };
+    let v = v.to_string_lossy();
+    time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
+        .map(|t| Some(t.to_offset(time::UtcOffset::UTC)))
+        .with_context(|| {
+            format!("UMD_RELEASE_NOW is `{v}`, not an RFC 3339 time such as 2026-11-23T10:00:00Z; unset it to use the clock")
+        })
 }
 
 fn actor(given: Option<String>) -> String {
@@ -641,10 +757,20 @@ fn submit_with(
     Ok((0, first_url))
 }
 
-fn cmd_status(spec: &str, format: ListFormat) -> Result<u8, Failure> {
+fn cmd_status(
+    spec: &str,
+    format: ListFormat,
+    explain: Option<&PipelineArgs>,
+) -> Result<u8, Failure> {
     use umd_release::tracker::{self, sync};
     let tracker = tracker::open(spec).map_err(tracker_failure)?;
-    let rows = sync::status(&*tracker).map_err(tracker_failure)?;
+    let rules = explain.map(|p| pipeline_rules(&*tracker, p)).transpose()?;
+    let explained = rules.as_ref().map(|(config, policies)| sync::Explain {
+        config,
+        policies,
+        now: now(),
+    });
+    let rows = sync::status(&*tracker, explained.as_ref()).map_err(tracker_failure)?;
     match format {
         ListFormat::Json => {
             print(&(serde_json::to_string_pretty(&rows).map_err(bad_input)? + "\n"))?
@@ -695,6 +821,29 @@ fn cmd_status(spec: &str, format: ListFormat) -> Result<u8, Failure> {
                     .collect();
                 out.push_str(cells.join("  ").trim_end());
                 out.push('\n');
+            }
+            for r in rows.iter().filter(|r| r.waiting.is_some()) {
+                out.push_str(&format!(
+                    "\n#{} {} {} ({}): {}{}\n",
+                    r.number,
+                    r.product,
+                    r.version,
+                    r.distribution,
+                    r.stage.name(),
+                    r.deadline
+                        .map(|d| format!(
+                            ", {} {}",
+                            if r.delayed { "Delayed, was due" } else { "due" },
+                            umd_release::pipeline::calendar::when(d)
+                        ))
+                        .unwrap_or_default()
+                ));
+                if !r.passed {
+                    out.push_str("  failed: the release did not pass its policy check; the provider must submit a fixed release\n");
+                }
+                for w in r.waiting.iter().flatten() {
+                    out.push_str(&format!("  waiting for {w}\n"));
+                }
             }
             print(&out)?;
         }
@@ -954,30 +1103,82 @@ fn intake_release(
 
 const REQUEST_LABEL: &str = "submission-request";
 
-/// `track` for issue 3: a submission request opened through the issue form is
-/// validated and filed, or answered with what is wrong. Other events: nothing yet.
+/// `track`: one event of the tracking repository. Label changes move a
+/// submission through the pipeline; comments carry Early Adopter answers,
+/// reports and waivers; a request opened through the issue form is filed.
 fn cmd_track(args: TrackArgs) -> Result<u8, Failure> {
     use umd_release::forge::event::{self, EventKind};
     use umd_release::submission::neutralize;
-    let path = args.event_path.display().to_string();
-    let json = std::fs::read_to_string(&args.event_path).map_err(|source| {
-        bad_input(event::EventError::Read {
-            path: path.clone(),
-            source,
-        })
-    })?;
-    let ev = match event::parse(&args.event_name, &path, &json) {
-        Ok(ev) => ev,
-        Err(event::EventError::PullRequest(n)) => {
-            print(&format!("#{n} is a pull request: nothing to do\n"))?;
-            return Ok(0);
+    let ev = match (&args.event, &args.event_name, &args.event_path) {
+        (Some(kind), _, _) => {
+            // The same event given with flags, e.g. on the embedded tracker.
+            let issue = args.issue.unwrap_or_default();
+            let actor = args.actor.clone().unwrap_or_default();
+            let kind = match kind {
+                FlagEvent::Labeled => EventKind::Labeled {
+                    label: args.label.clone(),
+                },
+                FlagEvent::Unlabeled => EventKind::Unlabeled {
+                    label: args.label.clone(),
+                },
+                FlagEvent::Comment => EventKind::Comment {
+                    id: 0,
+                    body: args.body.clone().unwrap_or_default(),
+                },
+            };
+            event::Event {
+                kind,
+                issue,
+                actor,
+                title: String::new(),
+                body: String::new(),
+                labels: Vec::new(),
+            }
         }
-        Err(e) => return Err(bad_input(e)),
+        (None, Some(name), Some(file)) => {
+            let path = file.display().to_string();
+            let json = std::fs::read_to_string(file).map_err(|source| {
+                bad_input(event::EventError::Read {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            match event::parse(name, &path, &json) {
+                Ok(ev) => ev,
+                Err(event::EventError::PullRequest(n)) => {
+                    print(&format!("#{n} is a pull request: nothing to do\n"))?;
+                    return Ok(0);
+                }
+                Err(e) => return Err(bad_input(e)),
+            }
+        }
+        _ => {
+            return Err(bad_input(anyhow!(
+                "no event to handle: in GitHub Actions, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH name it; elsewhere give --event labeled|unlabeled|comment with --issue and --actor"
+            )));
+        }
     };
-    if let EventKind::Labeled { .. } | EventKind::Unlabeled { .. } = ev.kind {
-        let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
-        let config = tracker_config(&*tracker, args.config.as_deref())?;
-        return label_move(&*tracker, &config, ev.issue, &ev.actor);
+    match &ev.kind {
+        EventKind::Labeled { .. } | EventKind::Unlabeled { .. } => {
+            let tracker =
+                umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+            let rules = pipeline_rules(&*tracker, &args.pipeline)?;
+            return label_move(&*tracker, &rules, ev.issue, &ev.actor, None);
+        }
+        EventKind::Comment { body, .. } => {
+            if umd_release::pipeline::rollout::commands(body).is_empty() {
+                print(&format!(
+                    "#{}: no command in the comment: nothing to do\n",
+                    ev.issue
+                ))?;
+                return Ok(0);
+            }
+            let tracker =
+                umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+            let rules = pipeline_rules(&*tracker, &args.pipeline)?;
+            return comment_event(&*tracker, &rules, ev.issue, &ev.actor, body);
+        }
+        _ => {}
     }
     if !(ev.kind == EventKind::Opened && ev.labels.iter().any(|l| l == REQUEST_LABEL)) {
         print(&format!(
@@ -1141,38 +1342,167 @@ fn tracker_config(
     }
 }
 
+/// The tracker configuration and the policies given with `--policy`.
+fn pipeline_rules(
+    tracker: &dyn umd_release::tracker::Tracker,
+    args: &PipelineArgs,
+) -> Result<(policy::tracker_config::TrackerConfig, Vec<Policy>), Failure> {
+    let config = tracker_config(tracker, args.config.as_deref())?;
+    let policies = args
+        .policies
+        .iter()
+        .map(|p| Policy::load(p).map_err(bad_input))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((config, policies))
+}
+
+/// Tells other jobs about a repository transition (a step output in Actions).
+fn announce_transition(
+    key: &umd_release::submission::Key,
+    fx: &umd_release::pipeline::effect::Effect,
+) -> Result<String, Failure> {
+    let Some(t) = fx.repository else {
+        return Ok(String::new());
+    };
+    if let Some(actions) = umd_release::forge::github_actions::Actions::detect() {
+        let value = serde_json::json!({
+            "distribution": key.dist, "product": key.product, "version": key.version,
+            "from": t.from, "to": t.to,
+        });
+        actions
+            .set_output("repository_transition", &value.to_string())
+            .context("cannot write $GITHUB_OUTPUT")
+            .map_err(bad_input)?;
+    }
+    Ok(format!(
+        "repository transition: {} {} for {}: {} -> {}\n",
+        key.product, key.version, key.dist, t.from, t.to
+    ))
+}
+
 /// Checks and records (or reverts) a label change on a submission issue.
 fn label_move(
     tracker: &dyn umd_release::tracker::Tracker,
-    config: &policy::tracker_config::TrackerConfig,
+    rules: &(policy::tracker_config::TrackerConfig, Vec<Policy>),
     number: u64,
     actor: &str,
+    reason: Option<&str>,
 ) -> Result<u8, Failure> {
-    use umd_release::pipeline::transition::{Decision, default_transitions};
-    let issue = tracker.get_issue(number).map_err(tracker_failure)?;
-    let transitions = umd_release::submission::parse(&issue.body)
-        .and_then(|b| Policy::builtin(&b.key.dist))
-        .map(|p| p.transitions)
-        .unwrap_or_else(default_transitions);
-    let now = now();
-    let roles = config.roles_of(actor);
-    let decision =
-        umd_release::tracker::sync::track_labels(tracker, number, actor, &roles, &transitions, now)
-            .map_err(tracker_failure)?;
-    let line = match decision {
-        None => format!("#{number} is not a submission: nothing to do"),
-        Some(Decision::Nothing) => format!("#{number}: labels agree with the recorded stage"),
-        Some(Decision::Accept { from, to }) => format!(
-            "#{number}: moved from {} to {} by {actor}",
+    use umd_release::pipeline::transition::Decision;
+    let handled = umd_release::tracker::sync::track_labels(
+        tracker,
+        number,
+        actor,
+        &rules.1,
+        &rules.0,
+        reason,
+        now(),
+    )
+    .map_err(tracker_failure)?;
+    let Some(h) = handled else {
+        print(&format!("#{number} is not a submission: nothing to do\n"))?;
+        return Ok(0);
+    };
+    let mut out = match &h.decision {
+        Decision::Nothing => format!("#{number}: labels agree with the recorded stage\n"),
+        Decision::Accept { from, to } => format!(
+            "#{number}: moved from {} to {} by {actor}\n",
             from.name(),
             to.name()
         ),
-        Some(Decision::Revert { restore, reason }) => {
-            format!("#{number}: put back to {}: {reason}", restore.name())
+        Decision::Revert { restore, reason } => {
+            format!("#{number}: put back to {}: {reason}\n", restore.name())
         }
     };
-    print(&format!("{line}\n"))?;
+    out.push_str(&announce_transition(&h.key, &h.effect)?);
+    print(&out)?;
     Ok(0)
+}
+
+fn comment_event(
+    tracker: &dyn umd_release::tracker::Tracker,
+    rules: &(policy::tracker_config::TrackerConfig, Vec<Policy>),
+    number: u64,
+    author: &str,
+    text: &str,
+) -> Result<u8, Failure> {
+    use umd_release::pipeline::rollout::Outcome;
+    // The tool's own comments (and other bots') carry no commands.
+    if author == "umd-release" || author.ends_with("[bot]") {
+        print(&format!(
+            "#{number}: a comment by {author}: nothing to do\n"
+        ))?;
+        return Ok(0);
+    }
+    let handled = umd_release::tracker::sync::track_comment(
+        tracker,
+        number,
+        author,
+        text,
+        &rules.1,
+        &rules.0,
+        now(),
+    )
+    .map_err(tracker_failure)?;
+    let Some(h) = handled else {
+        print(&format!(
+            "#{number}: no command in the comment: nothing to do\n"
+        ))?;
+        return Ok(0);
+    };
+    let mut out = String::new();
+    for o in &h.outcomes {
+        match o {
+            Outcome::Recorded(what) => out.push_str(&format!("#{number}: {what}\n")),
+            Outcome::Refused(why) => out.push_str(&format!("#{number}: refused: {why}\n")),
+        }
+    }
+    print(&out)?;
+    Ok(0)
+}
+
+/// The one open submission PRODUCT@VERSION names.
+fn find_submission(
+    tracker: &dyn umd_release::tracker::Tracker,
+    arg: &SubmissionArg,
+) -> Result<umd_release::tracker::Issue, Failure> {
+    let Some((product, version)) = arg.submission.split_once('@') else {
+        return Err(bad_input(anyhow!(
+            "`{}` is not PRODUCT@VERSION, e.g. site-info-publisher@1.4.0",
+            arg.submission
+        )));
+    };
+    let issues = tracker
+        .list_issues(Some(&format!("product:{product}")), true)
+        .map_err(tracker_failure)?;
+    let mut found: Vec<umd_release::tracker::Issue> = issues
+        .into_iter()
+        .filter(|i| {
+            umd_release::submission::parse(&i.body).is_some_and(|b| {
+                b.key.product == product
+                    && b.key.version == version
+                    && arg.distribution.as_deref().is_none_or(|d| d == b.key.dist)
+            })
+        })
+        .collect();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(bad_input(anyhow!(
+            "no open submission of {product} {version} in {}",
+            tracker.describe()
+        ))),
+        _ => {
+            let dists: Vec<String> = found
+                .iter()
+                .filter_map(|i| umd_release::submission::parse(&i.body))
+                .map(|b| b.key.dist)
+                .collect();
+            Err(bad_input(anyhow!(
+                "{product} {version} was submitted to {}: say which with --distribution",
+                dists.join(", ")
+            )))
+        }
+    }
 }
 
 fn cmd_move(args: MoveArgs) -> Result<u8, Failure> {
@@ -1185,49 +1515,63 @@ fn cmd_move(args: MoveArgs) -> Result<u8, Failure> {
             names.join(", ")
         )));
     };
-    let Some((product, version)) = args.submission.split_once('@') else {
-        return Err(bad_input(anyhow!(
-            "`{}` is not PRODUCT@VERSION, e.g. site-info-publisher@1.4.0",
-            args.submission
-        )));
-    };
     let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
-    let config = tracker_config(&*tracker, args.config.as_deref())?;
-    let issues = tracker
-        .list_issues(Some(&format!("product:{product}")), true)
-        .map_err(tracker_failure)?;
-    let found: Vec<&umd_release::tracker::Issue> = issues
-        .iter()
-        .filter(|i| {
-            umd_release::submission::parse(&i.body).is_some_and(|b| {
-                b.key.product == product
-                    && b.key.version == version
-                    && args.distribution.as_deref().is_none_or(|d| d == b.key.dist)
-            })
-        })
-        .collect();
-    let issue = match found.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(bad_input(anyhow!(
-                "no open submission of {product} {version} in {}",
-                tracker.describe()
-            )));
-        }
-        many => {
-            let dists: Vec<String> = many
-                .iter()
-                .filter_map(|i| umd_release::submission::parse(&i.body))
-                .map(|b| b.key.dist)
-                .collect();
-            return Err(bad_input(anyhow!(
-                "{product} {version} was submitted to {}: say which with --distribution",
-                dists.join(", ")
-            )));
-        }
-    };
+    let rules = pipeline_rules(&*tracker, &args.pipeline)?;
+    let issue = find_submission(&*tracker, &args.submission)?;
     tracker
         .add_labels(&args.actor, issue.number, &[to.label()])
         .map_err(tracker_failure)?;
-    label_move(&*tracker, &config, issue.number, &args.actor)
+    label_move(
+        &*tracker,
+        &rules,
+        issue.number,
+        &args.actor,
+        args.reason.as_deref(),
+    )
+}
+
+fn cmd_comment(args: CommentArgs) -> Result<u8, Failure> {
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let rules = pipeline_rules(&*tracker, &args.pipeline)?;
+    let issue = find_submission(&*tracker, &args.submission)?;
+    tracker
+        .create_comment(&args.actor, issue.number, &args.body)
+        .map_err(tracker_failure)?;
+    comment_event(&*tracker, &rules, issue.number, &args.actor, &args.body)
+}
+
+fn cmd_sweep(args: SweepArgs) -> Result<u8, Failure> {
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let (config, policies) = pipeline_rules(&*tracker, &args.pipeline)?;
+    let swept =
+        umd_release::tracker::sync::sweep(&*tracker, &policies, &config, args.dry_run, now())
+            .map_err(tracker_failure)?;
+    match args.format {
+        ListFormat::Json => {
+            print(&(serde_json::to_string_pretty(&swept).map_err(bad_input)? + "\n"))?
+        }
+        ListFormat::Text => {
+            let mut out = String::new();
+            for s in &swept {
+                out.push_str(&format!(
+                    "#{} {}: {}\n",
+                    s.number,
+                    s.key,
+                    s.notes.join("; ")
+                ));
+            }
+            let verb = if args.dry_run {
+                "would change"
+            } else {
+                "changed"
+            };
+            out.push_str(&format!(
+                "sweep of {}: {verb} {} submission(s)\n",
+                tracker.describe(),
+                swept.len()
+            ));
+            print(&out)?;
+        }
+    }
+    Ok(0)
 }

@@ -3,6 +3,8 @@
 //! every run, with a machine-readable state), and whatever humans write outside
 //! it, which is never touched. Everything here is pure.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -15,10 +17,13 @@ const BEGIN: &str = "<!-- umd-release:begin: text up to the end marker is rewrit
 const BEGIN_PREFIX: &str = "<!-- umd-release:begin";
 const END: &str = "<!-- umd-release:end -->";
 const STATE_PREFIX: &str = "<!-- umd-release:state ";
+/// Starts the part of the block drawn from the state (stage history, Early
+/// Adopters); `parse` leaves it out of `generated`, `compose` redraws it.
+const PIPELINE: &str = "<!-- umd-release:pipeline -->";
 const COMMENT_END: &str = " -->";
 
 /// Identifies a submission: distribution policy, product and version.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Key {
     pub dist: String,
     pub product: String,
@@ -75,18 +80,83 @@ pub struct PackageRef {
     pub sha256: String,
 }
 
-/// The machine-readable block kept in the body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The machine-readable block kept in the body. Fields after `passed` came
+/// with the pipeline; they default so older bodies still parse.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
     pub key: Key,
     pub history: Vec<Transition>,
     pub packages: Vec<PackageRef>,
     pub passed: bool,
+    /// The Technology Provider's GitHub handles (Product ID Card), told about delays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<String>,
+    /// Early Adopter sites the Product ID Card proposes (`NGI-Site`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+    /// Staged rollout: each site's acknowledgement and reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sites: BTreeMap<String, Site>,
+    /// The stage that was flagged Delayed (the flag goes with the stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delayed: Option<Stage>,
+    /// Early Adopters were reminded (and volunteers called) in this staged rollout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminded: bool,
+    /// A staged-rollout manager's written reason to finish staged rollout
+    /// without the usual exposure, report or acceptance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Note>,
+    /// The one status comment, edited in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_comment: Option<u64>,
+}
+
+/// What a site said during staged rollout.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Site {
+    /// The latest acknowledgement: accept (true) or reject (false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<Report>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub accepted: bool,
+    pub actor: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A staged rollout report: a link whose file name follows the seed's convention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub url: String,
+    pub file: String,
+    pub actor: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Something a person wrote that the pipeline keeps (a waiver's reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+    pub actor: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 impl State {
     pub fn stage(&self) -> Stage {
         self.history.last().map_or(Stage::Unverified, |t| t.stage)
+    }
+
+    /// When the current stage was entered.
+    pub fn since(&self) -> Option<OffsetDateTime> {
+        self.history.last().map(|t| t.at)
     }
 }
 
@@ -133,7 +203,12 @@ pub fn parse(body: &str) -> Option<Body> {
     };
     let mut generated = String::new();
     let mut state = None;
+    let mut drawn = false;
     for line in block.lines() {
+        if line == PIPELINE {
+            drawn = true;
+            continue;
+        }
         match line
             .strip_prefix(STATE_PREFIX)
             .and_then(|l| l.strip_suffix(COMMENT_END))
@@ -143,10 +218,11 @@ pub fn parse(body: &str) -> Option<Body> {
                     .ok()
                     .filter(|s| s.key == key)
             }
-            None => {
+            None if !drawn => {
                 generated.push_str(line);
                 generated.push('\n');
             }
+            None => {}
         }
     }
     Some(Body {
@@ -168,8 +244,78 @@ pub fn compose(key: &Key, generated: &str, state: &State, outside: &str) -> Stri
     if !generated.ends_with('\n') {
         out.push('\n');
     }
+    out.push_str(PIPELINE);
+    out.push('\n');
+    out.push_str(&pipeline_section(state));
     out.push_str(&format!("{STATE_PREFIX}{json}{COMMENT_END}\n{END}\n"));
     out.push_str(outside.trim_start_matches('\n'));
+    out
+}
+
+/// The stage history and, from staged rollout on, the Early Adopter table.
+/// Site names are configured ones; report links were checked; actors are
+/// written without `@` so the body mentions nobody.
+fn pipeline_section(state: &State) -> String {
+    use crate::render::md_link;
+    use std::fmt::Write;
+    let day = crate::pipeline::calendar::when;
+    let mut out = String::from("\n### Pipeline\n\n| stage | since | by |\n|---|---|---|\n");
+    for t in &state.history {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            t.stage.name(),
+            day(t.at),
+            neutralize(t.actor.trim_start_matches('@'))
+        );
+    }
+    if let Some(w) = &state.waiver {
+        let _ = writeln!(
+            out,
+            "\nStaged rollout waived by {} on {}: {}",
+            neutralize(&w.actor),
+            day(w.at),
+            crate::check::report::md_escape(&neutralize(&w.text))
+        );
+    }
+    let rollout = state
+        .history
+        .iter()
+        .any(|t| t.stage == Stage::StagedRollout);
+    if rollout || !state.sites.is_empty() {
+        out.push_str("\n### Staged rollout\n\n| site | answer | reports |\n|---|---|---|\n");
+        let mut names: Vec<&String> = state.candidates.iter().collect();
+        names.extend(state.sites.keys());
+        names.sort();
+        names.dedup();
+        for name in names {
+            let site = state.sites.get(name).cloned().unwrap_or_default();
+            let answer = match &site.answer {
+                None => "waiting".to_string(),
+                Some(a) => format!(
+                    "{} by {}, {}",
+                    if a.accepted {
+                        "accepted"
+                    } else {
+                        "**rejected**"
+                    },
+                    neutralize(&a.actor),
+                    day(a.at)
+                ),
+            };
+            let reports: Vec<String> = site
+                .reports
+                .iter()
+                .map(|r| md_link(&r.file, Some(&r.url)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {answer} | {} |",
+                crate::check::report::md_escape(&neutralize(name)),
+                reports.join(", ")
+            );
+        }
+    }
     out
 }
 
@@ -202,6 +348,9 @@ pub struct Desired {
     pub generated: String,
     pub packages: Vec<PackageRef>,
     pub passed: bool,
+    /// GitHub handles of the TP and the card's Early Adopter candidates.
+    pub contacts: Vec<String>,
+    pub candidates: Vec<String>,
 }
 
 /// Labels a submission carries besides its state.
@@ -240,6 +389,9 @@ pub fn plan(
             }],
             packages: desired.packages.clone(),
             passed: desired.passed,
+            contacts: desired.contacts.clone(),
+            candidates: desired.candidates.clone(),
+            ..State::default()
         };
         let mut labels = vec![Stage::Unverified.label()];
         labels.extend(base_labels(key));
@@ -262,6 +414,8 @@ pub fn plan(
         Some(s) => State {
             packages: desired.packages.clone(),
             passed: desired.passed,
+            contacts: desired.contacts.clone(),
+            candidates: desired.candidates.clone(),
             ..s.clone()
         },
         None => State {
@@ -273,6 +427,9 @@ pub fn plan(
             }],
             packages: desired.packages.clone(),
             passed: desired.passed,
+            contacts: desired.contacts.clone(),
+            candidates: desired.candidates.clone(),
+            ..State::default()
         },
     };
     let outside = body.as_ref().map(|b| b.outside.as_str()).unwrap_or("");
@@ -518,6 +675,23 @@ pub fn desired(
             })
             .collect(),
         passed: src.report.passed,
+        contacts: card
+            .map(|c| {
+                c.contacts
+                    .github
+                    .iter()
+                    .map(|h| h.trim_start_matches('@').to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        candidates: card
+            .map(|c| {
+                c.early_adopters
+                    .iter()
+                    .map(|s| s.value().to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -532,73 +706,6 @@ pub fn change_comment(
         "text_only": change.text_changed && change.added.is_empty() && change.removed.is_empty() && change.rebuilt.is_empty() && change.verdict.is_none(),
     });
     templates.render("submission-updated", &data)
-}
-
-/// The plan that carries out a decision on a label event: record an accepted
-/// move in the state block, or put the labels back and say why.
-pub fn plan_stage(
-    issue: &Issue,
-    decision: &crate::pipeline::transition::Decision,
-    actor: &str,
-    now: OffsetDateTime,
-) -> Plan {
-    use crate::pipeline::transition::Decision;
-    let number = IssueRef::Existing(issue.number);
-    let state_labels: Vec<Stage> = issue
-        .labels
-        .iter()
-        .filter_map(|l| Stage::from_label(l))
-        .collect();
-    let mut actions = Vec::new();
-    match decision {
-        Decision::Nothing => {}
-        Decision::Accept { from, to } => {
-            if state_labels.contains(from) {
-                actions.push(Action::RemoveLabel {
-                    number,
-                    label: from.label(),
-                });
-            }
-            if let Some(body) = parse(&issue.body)
-                && let Some(mut state) = body.state
-            {
-                state.history.push(Transition {
-                    stage: *to,
-                    at: now,
-                    actor: actor.to_string(),
-                });
-                actions.push(Action::UpdateIssue {
-                    number,
-                    title: None,
-                    body: Some(compose(&body.key, &body.generated, &state, &body.outside)),
-                    open: (*to == Stage::Rejected).then_some(false),
-                });
-            }
-        }
-        Decision::Revert { restore, reason } => {
-            for s in state_labels.iter().filter(|s| *s != restore) {
-                actions.push(Action::RemoveLabel {
-                    number,
-                    label: s.label(),
-                });
-            }
-            if !state_labels.contains(restore) {
-                actions.push(Action::AddLabels {
-                    number,
-                    labels: vec![restore.label()],
-                });
-            }
-            actions.push(Action::Comment {
-                number,
-                body: format!(
-                    "umd-release put this submission back to **{}**: {}.",
-                    restore.name(),
-                    neutralize(reason)
-                ),
-            });
-        }
-    }
-    Plan { actions }
 }
 
 #[cfg(test)]
@@ -626,6 +733,7 @@ mod tests {
                 sha256: "00".into(),
             }],
             passed: true,
+            ..State::default()
         }
     }
 

@@ -1,59 +1,546 @@
-//! Stage moves (issue 4, first part): label changes checked against the
-//! policy's transitions and the roles in the tracker configuration.
+//! The pipeline (issue 4): label moves checked against the policy's transitions
+//! and the roles in `tracker.yaml`, staged rollout with Early Adopters, the
+//! scheduled sweep. Every scenario runs on the embedded tracker and on the fake
+//! GitHub, through the binary, with the clock set by `UMD_RELEASE_NOW`.
 
 mod support;
 
-use support::{demo_dir, demo_repo, run, umd};
-use umd_release::tracker::{Tracker, local::LocalTracker};
+use std::cell::RefCell;
 
-const CONFIG: &str =
-    "roles:\n  qc-verifier: [alice]\n  staged-rollout-manager: [bob]\n  release-manager: [carol]\n";
+use support::fake_github::FakeGitHub;
+use support::{Run, demo_dir, demo_repo, run, umd};
+use umd_release::pipeline::sweep::STATUS_MARKER;
+use umd_release::submission::State;
+use umd_release::tracker::{Comment, Issue, Tracker, local::LocalTracker};
 
-struct Local {
-    dir: tempfile::TempDir,
+const CONFIG: &str = "roles:
+  qc-verifier: [alice]
+  staged-rollout-manager: [bob]
+  release-manager: [carol]
+early_adopters:
+  NGI_IT-INFN-CNAF: [dave]
+  NGI_DE-SCAI: [erin]
+  NGI_FR-IN2P3: [fay]
+";
+const TOKEN: &str = "ghs_PIPELINEtoken0123456789abcdefABCD";
+/// A Monday.
+const T0: &str = "2026-11-02T09:00:00Z";
+const REPORT: &str =
+    "https://documents.egi.eu/ea-NGI_IT-INFN-CNAF-CMD-OS-site-info-publisher-1.4.0.odt";
+
+struct Rig {
+    tmp: tempfile::TempDir,
+    gh: Option<FakeGitHub>,
+    now: RefCell<String>,
 }
 
-impl Local {
-    fn new() -> Local {
-        let l = Local {
-            dir: tempfile::tempdir().unwrap(),
+impl Rig {
+    fn new(github: bool) -> Rig {
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = github.then(|| {
+            let gh = FakeGitHub::start();
+            gh.add_repo("egi", "umd-tracker");
+            gh.set_token(TOKEN);
+            support::register_demo(&gh);
+            gh.set_file("egi", "umd-tracker", "tracker.yaml", CONFIG);
+            gh
+        });
+        let rig = Rig {
+            tmp,
+            gh,
+            now: RefCell::new(T0.into()),
         };
-        let repo = demo_repo(l.dir.path());
+        if rig.gh.is_none() {
+            std::fs::create_dir_all(rig.tmp.path().join("tracker")).unwrap();
+            std::fs::write(rig.tmp.path().join("tracker/tracker.yaml"), CONFIG).unwrap();
+        }
+        let repo = demo_repo(rig.tmp.path());
         let registry = support::manifest_dir().join("examples/tracker/products");
         let dist = demo_dir().join("dist");
-        let r = run(&mut l.cmd(&[
+        let mut args = vec![
             "submit",
             "--policy",
             "cmd-os-1",
-            "--registry",
-            registry.to_str().unwrap(),
             "--repo",
             repo.to_str().unwrap(),
             "--artifacts",
             dist.to_str().unwrap(),
             "--tag",
             "v1.4.0",
-        ]));
+        ];
+        if rig.gh.is_none() {
+            args.extend(["--registry", registry.to_str().unwrap()]);
+        }
+        let r = run(&mut rig.cmd(&args));
         assert_eq!(r.code, 0, "{}", r.stderr);
-        std::fs::write(l.dir.path().join("tracker/tracker.yaml"), CONFIG).unwrap();
-        l
+        rig
     }
 
     fn cmd(&self, args: &[&str]) -> std::process::Command {
         let mut c = umd(args);
-        c.env(
-            "UMD_RELEASE_TRACKER",
-            format!("local:{}", self.dir.path().join("tracker").display()),
-        );
+        c.env("UMD_RELEASE_NOW", &*self.now.borrow());
+        match &self.gh {
+            Some(gh) => c
+                .env("UMD_RELEASE_TRACKER", "github:egi/umd-tracker")
+                .env("GITHUB_API_URL", gh.url())
+                .env("GITHUB_TOKEN", TOKEN),
+            None => c.env(
+                "UMD_RELEASE_TRACKER",
+                format!("local:{}", self.tmp.path().join("tracker").display()),
+            ),
+        };
         c
     }
 
-    fn tracker(&self) -> LocalTracker {
-        LocalTracker::open(self.dir.path().join("tracker")).unwrap()
+    fn tracker(&self) -> Box<dyn Tracker> {
+        match &self.gh {
+            Some(gh) => Box::new(support::github_tracker(gh, TOKEN)),
+            None => Box::new(LocalTracker::open(self.tmp.path().join("tracker")).unwrap()),
+        }
     }
 
-    fn mv(&self, to: &str, who: &str) -> support::Run {
-        run(&mut self.cmd(&[
+    fn at(&self, t: &str) {
+        *self.now.borrow_mut() = t.into();
+    }
+
+    /// Handles an event as `track` sees it: from a webhook payload on GitHub,
+    /// from flags on the embedded tracker.
+    fn track(&self, name: &str, who: &str, edit: impl Fn(&mut serde_json::Value)) -> Run {
+        if self.gh.is_some() {
+            let mut p = support::payload(name, 1, who);
+            edit(&mut p);
+            let path = self.tmp.path().join("event.json");
+            std::fs::write(&path, p.to_string()).unwrap();
+            let event = name.split('.').next().unwrap();
+            run(self
+                .cmd(&["track"])
+                .env("GITHUB_EVENT_NAME", event)
+                .env("GITHUB_EVENT_PATH", &path))
+        } else {
+            let mut p = serde_json::json!({"label": {"name": ""}, "comment": {"body": ""}});
+            edit(&mut p);
+            let event = match name {
+                "issues.labeled" => "labeled",
+                "issues.unlabeled" => "unlabeled",
+                _ => "comment",
+            };
+            let label = p["label"]["name"].as_str().unwrap().to_string();
+            let body = p["comment"]["body"].as_str().unwrap().to_string();
+            run(&mut self.cmd(&[
+                "track", "--event", event, "--issue", "1", "--actor", who, "--label", &label,
+                "--body", &body,
+            ]))
+        }
+    }
+
+    /// `who` adds the label of `stage`, then the event is handled.
+    fn label(&self, who: &str, stage: &str) -> Run {
+        let label = format!("state:{stage}");
+        self.tracker()
+            .add_labels(who, 1, std::slice::from_ref(&label))
+            .unwrap();
+        let r = self.track("issues.labeled", who, |p| {
+            p["label"]["name"] = label.clone().into()
+        });
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r
+    }
+
+    /// `who` comments `text`, then the event is handled.
+    fn say(&self, who: &str, text: &str) -> Run {
+        self.tracker().create_comment(who, 1, text).unwrap();
+        let r = self.track("issue_comment.created", who, |p| {
+            p["comment"]["body"] = text.into()
+        });
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r
+    }
+
+    fn sweep(&self) -> Run {
+        let r = run(&mut self.cmd(&["sweep"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r
+    }
+
+    fn issue(&self) -> Issue {
+        self.tracker().get_issue(1).unwrap()
+    }
+
+    fn state(&self) -> State {
+        umd_release::submission::parse(&self.issue().body)
+            .unwrap()
+            .state
+            .unwrap()
+    }
+
+    fn stages(&self) -> Vec<String> {
+        self.issue()
+            .labels
+            .into_iter()
+            .filter(|l| l.starts_with("state:"))
+            .collect()
+    }
+
+    fn comments(&self) -> Vec<Comment> {
+        self.tracker().list_comments(1).unwrap()
+    }
+
+    /// Comments by the tool, except the status comment.
+    fn said(&self) -> Vec<String> {
+        self.comments()
+            .into_iter()
+            .filter(|c| !c.body.starts_with(STATUS_MARKER))
+            .filter(|c| {
+                !["alice", "bob", "carol", "dave", "erin", "fay", "mallory"]
+                    .contains(&c.author.as_str())
+            })
+            .map(|c| c.body)
+            .collect()
+    }
+
+    fn status(&self) -> Vec<String> {
+        self.comments()
+            .into_iter()
+            .filter(|c| c.body.starts_with(STATUS_MARKER))
+            .map(|c| c.body)
+            .collect()
+    }
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod local {
+            $(#[test] fn $name() { super::$name(&super::Rig::new(false)) })*
+        }
+        mod github {
+            $(#[test] fn $name() { super::$name(&super::Rig::new(true)) })*
+        }
+    };
+}
+
+on_both!(
+    full_journey_from_unverified_to_released,
+    an_unauthorised_move_is_put_back_with_the_role_named,
+    a_skipped_stage_or_two_labels_are_put_back,
+    a_late_stage_is_delayed_the_provider_told_and_a_second_sweep_does_nothing,
+    early_adopters_are_reminded_then_volunteers_called,
+    sites_answer_for_themselves_only_and_a_rejection_holds_ready,
+    a_sweep_repairs_a_state_label_removed_by_hand,
+);
+
+fn full_journey_from_unverified_to_released(rig: &Rig) {
+    rig.at("2026-11-02T10:00:00Z");
+    let r = rig.label("alice", "verification");
+    assert!(
+        r.stdout
+            .contains("moved from Unverified to Verification by alice"),
+        "{}",
+        r.stdout
+    );
+    // Accepted moves are quiet: no new comment, one status comment.
+    assert!(rig.said().is_empty(), "{:?}", rig.said());
+    assert_eq!(rig.status().len(), 1);
+
+    rig.at("2026-11-04T10:00:00Z");
+    let r = rig.label("alice", "staged-rollout");
+    assert!(
+        r.stdout.contains(
+            "repository transition: site-info-publisher 1.4.0 for cmd-os-1: untested -> testing"
+        ),
+        "{}",
+        r.stdout
+    );
+    let said = rig.said();
+    assert_eq!(said.len(), 1, "{said:?}");
+    // The call goes to the card's candidates that the tracker knows.
+    assert!(
+        said[0].starts_with(
+            "@erin @dave: staged rollout of **site-info-publisher 1.4.0** for CMD-OS 1"
+        ),
+        "{}",
+        said[0]
+    );
+    assert!(
+        said[0].contains("`sw/testing/cmd-os/1/centos7/x86_64`"),
+        "{}",
+        said[0]
+    );
+
+    rig.at("2026-11-04T12:00:00Z");
+    let r = rig.say("dave", "Thanks, we take it.\naccept NGI_IT-INFN-CNAF");
+    assert!(
+        r.stdout.contains("NGI_IT-INFN-CNAF accepted"),
+        "{}",
+        r.stdout
+    );
+    let r = rig.say(
+        "dave",
+        "report NGI_IT-INFN-CNAF https://documents.egi.eu/report.odt",
+    );
+    assert!(r.stdout.contains("refused"), "{}", r.stdout);
+    let refusal = rig.said().pop().unwrap();
+    assert!(
+        refusal.contains("ea-NGI_IT-INFN-CNAF-&lt;MW stack&gt;-site-info-publisher-1.4.0.odt"),
+        "{refusal}"
+    );
+    rig.at("2026-11-06T12:00:00Z");
+    rig.say("dave", &format!("report NGI_IT-INFN-CNAF {REPORT}"));
+
+    // Too early: the minimum exposure is 5 days.
+    rig.at("2026-11-07T10:00:00Z");
+    let r = rig.label("bob", "ready-for-release");
+    assert!(
+        r.stdout.contains("put back to Staged Rollout")
+            && r.stdout.contains("exposure until 2026-11-09 10:00 UTC"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(rig.stages(), ["state:staged-rollout"]);
+    rig.at("2026-11-10T10:00:00Z");
+    let r = rig.label("bob", "ready-for-release");
+    assert!(
+        r.stdout
+            .contains("moved from Staged Rollout to Ready for release by bob"),
+        "{}",
+        r.stdout
+    );
+    rig.at("2026-11-12T10:00:00Z");
+    let r = rig.label("carol", "released");
+    assert!(r.stdout.contains("testing -> production"), "{}", r.stdout);
+
+    let issue = rig.issue();
+    assert!(!issue.open, "a released submission is closed");
+    assert_eq!(rig.stages(), ["state:released"]);
+    let state = rig.state();
+    let h: Vec<(&str, &str)> = state
+        .history
+        .iter()
+        .map(|t| (t.stage.slug(), t.actor.as_str()))
+        .collect();
+    assert_eq!(
+        h[1..],
+        [
+            ("verification", "alice"),
+            ("staged-rollout", "alice"),
+            ("ready-for-release", "bob"),
+            ("released", "carol")
+        ]
+    );
+    assert_eq!(state.sites["NGI_IT-INFN-CNAF"].reports[0].url, REPORT);
+    // The body shows the table of sites, and still one status comment, edited in place.
+    assert!(issue.body.contains("| NGI\\_IT-INFN-CNAF | accepted by dave, 2026-11-04 12:00 UTC | [ea-NGI\\_IT-INFN-CNAF-CMD-OS-site-info-publisher-1.4.0.odt]("), "{}", issue.body);
+    assert!(
+        issue.body.contains("| NGI\\_DE-SCAI | waiting |"),
+        "{}",
+        issue.body
+    );
+    let status = rig.status();
+    assert_eq!(status.len(), 1, "{status:?}");
+    assert!(
+        status[0].contains("**Status:** Released since 2026-11-12 10:00 UTC (by carol)"),
+        "{}",
+        status[0]
+    );
+    // Nobody was mentioned except in the call.
+    let mentions: usize = rig.said().iter().map(|c| c.matches('@').count()).sum();
+    assert_eq!(mentions, 2, "{:?}", rig.said());
+}
+
+fn an_unauthorised_move_is_put_back_with_the_role_named(rig: &Rig) {
+    let r = rig.label("mallory", "verification");
+    assert!(r.stdout.contains("put back to Unverified"), "{}", r.stdout);
+    assert_eq!(rig.stages(), ["state:unverified"]);
+    assert_eq!(rig.state().history.len(), 1);
+    let said = rig.said();
+    assert!(
+        said[0].contains("needs the qc-verifier role") && said[0].contains("mallory"),
+        "{}",
+        said[0]
+    );
+    // The tool's own label change, seen again as an event, changes nothing.
+    let r = rig.track("issues.labeled", "umd-release", |p| {
+        p["label"]["name"] = "state:unverified".into()
+    });
+    assert!(r.stdout.contains("labels agree"), "{}", r.stdout);
+    assert_eq!(rig.said().len(), 1);
+}
+
+fn a_skipped_stage_or_two_labels_are_put_back(rig: &Rig) {
+    let r = rig.label("carol", "released");
+    assert!(r.stdout.contains("put back to Unverified"), "{}", r.stdout);
+    assert!(
+        rig.said()[0].contains("`state:verification` (by a qc-verifier)"),
+        "{:?}",
+        rig.said()
+    );
+    rig.tracker()
+        .add_labels(
+            "alice",
+            1,
+            &["state:verification".into(), "state:rejected".into()],
+        )
+        .unwrap();
+    let r = rig.track("issues.labeled", "alice", |p| {
+        p["label"]["name"] = "state:rejected".into()
+    });
+    assert!(r.stdout.contains("two new state labels"), "{}", r.stdout);
+    assert_eq!(rig.stages(), ["state:unverified"]);
+    // A backwards move.
+    rig.label("alice", "verification");
+    let r = rig.label("alice", "unverified");
+    assert!(
+        r.stdout.contains("labels agree") || r.stdout.contains("put back to Verification"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(rig.stages(), ["state:verification"]);
+}
+
+fn a_late_stage_is_delayed_the_provider_told_and_a_second_sweep_does_nothing(rig: &Rig) {
+    rig.at("2026-11-20T09:00:00Z");
+    let r = rig.sweep();
+    assert!(r.stdout.contains("changed 0 submission(s)"), "{}", r.stdout);
+    // Unverified for more than 30 days.
+    rig.at("2026-12-03T09:00:00Z");
+    let r = rig.sweep();
+    assert!(
+        r.stdout
+            .contains("Delayed: verification to start was due 2026-12-02 09:00 UTC"),
+        "{}",
+        r.stdout
+    );
+    assert!(rig.issue().labels.contains(&"delayed".to_string()));
+    let said = rig.said();
+    assert_eq!(said.len(), 1);
+    assert!(
+        said[0].starts_with("@janedoe: this submission is **Delayed**"),
+        "{}",
+        said[0]
+    );
+    assert!(
+        said[0].contains("a qc-verifier to move it to Verification"),
+        "{}",
+        said[0]
+    );
+    let comments = rig.comments();
+    let r = rig.sweep();
+    assert!(r.stdout.contains("changed 0 submission(s)"), "{}", r.stdout);
+    assert_eq!(rig.comments(), comments, "a second sweep posts nothing");
+    // `status --explain` says it is late and what it waits for.
+    let r = run(&mut rig.cmd(&["status", "--explain"]));
+    assert!(
+        r.stdout.contains("Unverified (Delayed)")
+            && r.stdout.contains("Delayed, was due 2026-12-02 09:00 UTC"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("waiting for a qc-verifier to move it to Verification"),
+        "{}",
+        r.stdout
+    );
+    // Moving on drops the flag.
+    rig.label("alice", "verification");
+    assert!(!rig.issue().labels.contains(&"delayed".to_string()));
+    assert_eq!(rig.state().delayed, None);
+}
+
+fn early_adopters_are_reminded_then_volunteers_called(rig: &Rig) {
+    rig.label("alice", "verification");
+    rig.at("2026-11-06T15:00:00Z"); // a Friday
+    rig.label("alice", "staged-rollout");
+    rig.at("2026-11-09T14:00:00Z"); // one working day is Monday 15:00
+    assert!(rig.sweep().stdout.contains("changed 0"));
+    rig.at("2026-11-09T16:00:00Z");
+    let r = rig.sweep();
+    assert!(r.stdout.contains("Early Adopters reminded"), "{}", r.stdout);
+    let last = rig.said().pop().unwrap();
+    assert!(last.starts_with("@erin @dave: reminder"), "{last}");
+    assert!(
+        last.contains("@fay: no Early Adopter site has accepted"),
+        "{last}"
+    );
+    assert!(rig.sweep().stdout.contains("changed 0"));
+}
+
+fn sites_answer_for_themselves_only_and_a_rejection_holds_ready(rig: &Rig) {
+    rig.label("alice", "verification");
+    rig.label("alice", "staged-rollout");
+    let r = rig.say("erin", "accept NGI_IT-INFN-CNAF");
+    assert!(
+        r.stdout
+            .contains("refused: erin is not a member of NGI_IT-INFN-CNAF"),
+        "{}",
+        r.stdout
+    );
+    rig.say(
+        "dave",
+        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT}"),
+    );
+    rig.say("erin", "reject NGI_DE-SCAI");
+    rig.at("2026-11-20T09:00:00Z");
+    let r = rig.label("bob", "ready-for-release");
+    assert!(
+        r.stdout.contains("a rejection by NGI_DE-SCAI"),
+        "{}",
+        r.stdout
+    );
+    // A comment without a command costs nothing and changes nothing.
+    let before = rig.issue();
+    let r = rig.say("erin", "We are looking at it.");
+    assert!(r.stdout.contains("no command"), "{}", r.stdout);
+    assert_eq!(rig.issue(), before);
+    // The manager waives in writing; the move then stands.
+    let r = rig.say("dave", "waive the site's problem is local");
+    assert!(
+        r.stdout.contains("refused") && r.stdout.contains("staged-rollout-manager"),
+        "{}",
+        r.stdout
+    );
+    rig.say(
+        "bob",
+        "waive NGI_DE-SCAI's failure is a local misconfiguration (GGUS 123)",
+    );
+    let r = rig.label("bob", "ready-for-release");
+    assert!(
+        r.stdout
+            .contains("moved from Staged Rollout to Ready for release"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        rig.issue().body.contains("Staged rollout waived by bob"),
+        "{}",
+        rig.issue().body
+    );
+}
+
+fn a_sweep_repairs_a_state_label_removed_by_hand(rig: &Rig) {
+    rig.tracker()
+        .remove_label("mallory", 1, "state:unverified")
+        .unwrap();
+    let r = rig.sweep();
+    assert!(
+        r.stdout
+            .contains("state label repaired to state:unverified"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(rig.stages(), ["state:unverified"]);
+    assert!(
+        rig.said()[0].contains("the labels said none"),
+        "{:?}",
+        rig.said()
+    );
+    assert!(rig.sweep().stdout.contains("changed 0"));
+}
+
+#[test]
+fn move_and_comment_commands_work_on_the_embedded_tracker() {
+    let rig = Rig::new(false);
+    let mv = |to: &str, who: &str, extra: &[&str]| {
+        let mut args = vec![
             "move",
             "--submission",
             "site-info-publisher@1.4.0",
@@ -61,116 +548,63 @@ impl Local {
             to,
             "--as",
             who,
-        ]))
-    }
-
-    fn stage_labels(&self) -> Vec<String> {
-        let mut l: Vec<String> = self
-            .tracker()
-            .get_issue(1)
-            .unwrap()
-            .labels
-            .into_iter()
-            .filter(|l| l.starts_with("state:"))
-            .collect();
-        l.sort();
-        l
-    }
-
-    fn history(&self) -> Vec<(String, String)> {
-        let body =
-            umd_release::submission::parse(&self.tracker().get_issue(1).unwrap().body).unwrap();
-        body.state
-            .unwrap()
-            .history
-            .into_iter()
-            .map(|t| (t.stage.slug().to_string(), t.actor))
-            .collect()
-    }
-}
-
-#[test]
-fn moves_by_the_right_role_are_recorded() {
-    let l = Local::new();
-    let r = l.mv("verification", "alice");
+        ];
+        args.extend(extra);
+        run(&mut rig.cmd(&args))
+    };
+    assert_eq!(mv("verification", "alice", &[]).code, 0);
+    assert_eq!(mv("staged-rollout", "alice", &[]).code, 0);
+    let r = run(&mut rig.cmd(&[
+        "comment",
+        "--submission",
+        "site-info-publisher@1.4.0",
+        "--as",
+        "dave",
+        "--body",
+        "accept NGI_IT-INFN-CNAF",
+    ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout
-            .contains("moved from Unverified to Verification by alice"),
+        r.stdout.contains("NGI_IT-INFN-CNAF accepted"),
         "{}",
         r.stdout
     );
-    assert_eq!(l.stage_labels(), ["state:verification"]);
-    let r = l.mv("staged-rollout", "alice");
+    let r = mv(
+        "ready-for-release",
+        "bob",
+        &["--reason", "security fix; verified on the testbed"],
+    );
     assert!(
         r.stdout
-            .contains("moved from Verification to Staged Rollout"),
+            .contains("moved from Staged Rollout to Ready for release"),
         "{}",
         r.stdout
     );
-    let h = l.history();
     assert_eq!(
-        h.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
-        ["unverified", "verification", "staged-rollout"]
-    );
-    assert_eq!(h[1].1, "alice");
-    // Accepted moves are quiet: no comment.
-    assert!(l.tracker().list_comments(1).unwrap().is_empty());
-}
-
-#[test]
-fn a_move_without_the_role_is_put_back_with_the_role_named() {
-    let l = Local::new();
-    let r = l.mv("verification", "mallory");
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(l.stage_labels(), ["state:unverified"]);
-    assert_eq!(l.history().len(), 1);
-    let c = l.tracker().list_comments(1).unwrap();
-    assert!(
-        c[0].body.contains("needs the qc-verifier role") && c[0].body.contains("mallory"),
-        "{}",
-        c[0].body
+        rig.state().waiver.unwrap().text,
+        "security fix; verified on the testbed"
     );
 }
 
 #[test]
-fn a_skipped_stage_is_put_back_with_the_legal_next_stage() {
-    let l = Local::new();
-    let r = l.mv("released", "carol");
-    assert!(r.stdout.contains("put back to Unverified"), "{}", r.stdout);
-    assert_eq!(l.stage_labels(), ["state:unverified"]);
-    let c = l.tracker().list_comments(1).unwrap();
-    assert!(
-        c[0].body
-            .contains("`state:verification` (by a qc-verifier)"),
-        "{}",
-        c[0].body
-    );
-    // The tool's own label change, seen again as an event, changes nothing.
-    let r = run(&mut l.cmd(&[
+fn bad_pipeline_input_is_refused_with_exit_2() {
+    let rig = Rig::new(false);
+    let r = run(&mut rig.cmd(&[
         "move",
         "--submission",
         "site-info-publisher@1.4.0",
         "--to",
-        "unverified",
+        "done",
         "--as",
-        "umd-release",
+        "alice",
     ]));
-    assert!(r.stdout.contains("labels agree"), "{}", r.stdout);
-    assert_eq!(l.tracker().list_comments(1).unwrap().len(), 1);
-}
-
-#[test]
-fn bad_move_input() {
-    let l = Local::new();
-    let r = l.mv("done", "alice");
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("no stage `done`") && r.stderr.contains("staged-rollout"),
         "{}",
         r.stderr
     );
-    let r = run(&mut l.cmd(&[
+    let r = run(&mut rig.cmd(&[
         "move",
         "--submission",
         "nothing",
@@ -181,101 +615,118 @@ fn bad_move_input() {
     ]));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("PRODUCT@VERSION"), "{}", r.stderr);
-    std::fs::write(l.dir.path().join("tracker/tracker.yaml"), "role: {}\n").unwrap();
-    let r = l.mv("verification", "alice");
+    let r = run(rig.cmd(&["sweep"]).env("UMD_RELEASE_NOW", "yesterday"));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("UMD_RELEASE_NOW is `yesterday`"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&mut rig.cmd(&["track"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--event labeled|unlabeled|comment"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(rig.tmp.path().join("tracker/tracker.yaml"), "role: {}\n").unwrap();
+    let r = run(&mut rig.cmd(&["sweep"]));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("tracker.yaml:1"), "{}", r.stderr);
+    let r = run(&mut rig.cmd(&["sweep", "--config", "/nonexistent/tracker.yaml"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("/nonexistent/tracker.yaml"),
+        "{}",
+        r.stderr
+    );
 }
 
+/// The issue's figure: a sweep over 500 open submissions, 5 of them late,
+/// lists 5 pages of 100 and touches only the 5.
 #[test]
-fn a_labeled_webhook_event_goes_through_the_same_check() {
-    let l = Local::new();
-    // As GitHub would: the label is on the issue, then the event arrives.
-    l.tracker()
-        .add_labels("mallory", 1, &["state:verification".into()])
-        .unwrap();
-    let mut payload = support::payload("issues.labeled", 1, "mallory");
-    payload["label"]["name"] = "state:verification".into();
-    let path = l.dir.path().join("event.json");
-    std::fs::write(&path, payload.to_string()).unwrap();
-    let r = run(l
-        .cmd(&["track"])
-        .env("GITHUB_EVENT_NAME", "issues")
-        .env("GITHUB_EVENT_PATH", &path));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("put back to Unverified"), "{}", r.stdout);
-    assert_eq!(l.stage_labels(), ["state:unverified"]);
-}
-
-/// The same checks on the fake GitHub, with `tracker.yaml` read through the contents API.
-#[test]
-fn label_moves_on_github() {
-    use support::fake_github::FakeGitHub;
-    const TOKEN: &str = "ghs_PIPELINEtoken0123456789abcdefABCD";
+fn a_sweep_over_500_submissions_costs_five_pages_plus_the_changes() {
+    use umd_release::pipeline::Stage;
+    use umd_release::submission::{Key, Transition, compose};
     let gh = FakeGitHub::start();
     gh.add_repo("egi", "umd-tracker");
     gh.set_token(TOKEN);
-    support::register_demo(&gh);
     gh.set_file("egi", "umd-tracker", "tracker.yaml", CONFIG);
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = demo_repo(tmp.path());
-    let dist = demo_dir().join("dist");
-    let cmd = |args: &[&str]| {
-        let mut c = umd(args);
-        c.env("UMD_RELEASE_TRACKER", "github:egi/umd-tracker")
-            .env("GITHUB_API_URL", gh.url())
-            .env("GITHUB_TOKEN", TOKEN);
-        c
+    let at = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
     };
-    let r = run(&mut cmd(&[
-        "submit",
-        "--policy",
-        "cmd-os-1",
-        "--repo",
-        repo.to_str().unwrap(),
-        "--artifacts",
-        dist.to_str().unwrap(),
-        "--tag",
-        "v1.4.0",
-    ]));
+    for i in 0..500 {
+        let key = Key {
+            dist: "cmd-os-1".into(),
+            product: format!("p{i}"),
+            version: "1.0.0".into(),
+        };
+        let since = if i % 100 == 7 {
+            "2026-10-01T09:00:00Z"
+        } else {
+            "2026-11-20T09:00:00Z"
+        };
+        let state = State {
+            key: key.clone(),
+            history: vec![Transition {
+                stage: Stage::Unverified,
+                at: at(since),
+                actor: "bot".into(),
+            }],
+            passed: true,
+            contacts: vec!["tp".into()],
+            ..State::default()
+        };
+        let body = compose(&key, "## p\n", &state, "");
+        let product = key.product_label();
+        gh.create_issue_direct(
+            "egi",
+            "umd-tracker",
+            &format!("p{i}"),
+            &body,
+            &["state:unverified", "dist:cmd-os-1", &product],
+            "bot",
+        );
+    }
+    gh.clear_log();
+    let sweep = || {
+        let mut c = umd(&["sweep", "--tracker", "github:egi/umd-tracker"]);
+        c.env("GITHUB_API_URL", gh.url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("UMD_RELEASE_NOW", "2026-11-23T09:00:00Z");
+        run(&mut c)
+    };
+    let r = sweep();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let labeled = |who: &str, label: &str| {
-        let t = support::github_tracker(&gh, TOKEN);
-        t.add_labels(who, 1, &[label.to_string()]).unwrap();
-        let mut payload = support::payload("issues.labeled", 1, who);
-        payload["label"]["name"] = label.into();
-        let path = tmp.path().join("event.json");
-        std::fs::write(&path, payload.to_string()).unwrap();
-        let r = run(cmd(&["track"])
-            .env("GITHUB_EVENT_NAME", "issues")
-            .env("GITHUB_EVENT_PATH", &path));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let issue = gh
-            .issues("egi", "umd-tracker")
-            .into_iter()
-            .find(|i| i["number"] == 1)
-            .unwrap();
-        let states: Vec<String> = issue["labels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["name"].as_str().unwrap().to_string())
-            .filter(|l| l.starts_with("state:"))
-            .collect();
-        (r.stdout, states)
-    };
-    let (out, states) = labeled("mallory", "state:verification");
-    assert!(out.contains("put back to Unverified"), "{out}");
-    assert_eq!(states, ["state:unverified"]);
-    let (out, states) = labeled("alice", "state:verification");
-    assert!(
-        out.contains("moved from Unverified to Verification by alice"),
-        "{out}"
+    assert!(r.stdout.contains("changed 5 submission(s)"), "{}", r.stdout);
+    let log = gh.requests();
+    let pages = log
+        .iter()
+        .filter(|q| q.method == "GET" && q.path.ends_with("/issues"))
+        .count();
+    let writes: Vec<String> = log
+        .iter()
+        .filter(|q| q.method != "GET")
+        .map(|q| format!("{} {}", q.method, q.path))
+        .collect();
+    let other = log.len() - pages - writes.len();
+    assert_eq!(pages, 5, "one listing, a page of 100 at a time");
+    // Per late submission: the label, the notice, the status comment, the state.
+    assert_eq!(writes.len(), 5 * 4, "{writes:#?}");
+    assert_eq!(other, 1, "only tracker.yaml is read besides the listing");
+    eprintln!(
+        "sweep of 500 with 5 delayed: {} requests ({pages} pages, {} writes, {other} read)",
+        log.len(),
+        writes.len()
     );
-    assert_eq!(states, ["state:verification"]);
+    gh.clear_log();
+    let r = sweep();
+    assert!(r.stdout.contains("changed 0 submission(s)"), "{}", r.stdout);
+    let log = gh.requests();
     assert_eq!(
-        gh.comments("egi", "umd-tracker", 1).len(),
-        1,
-        "only the refusal is commented"
+        log.iter().filter(|q| q.method != "GET").count(),
+        0,
+        "a second sweep writes nothing"
     );
+    assert_eq!(log.len(), 6);
 }

@@ -32,6 +32,19 @@ pub fn add_working_days(start: OffsetDateTime, n: u32, holidays: &[Date]) -> Off
     at
 }
 
+/// An instant as people read it in comments: `2026-11-23 10:00 UTC`.
+pub fn when(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 /// The instant `n` calendar days after `start`.
 pub fn add_days(start: OffsetDateTime, n: u32) -> OffsetDateTime {
     start + Duration::days(i64::from(n))

@@ -3,6 +3,9 @@
 //! issue; Delayed is a second label beside the stage, never a stage of its own.
 
 pub mod calendar;
+pub mod effect;
+pub mod rollout;
+pub mod sweep;
 pub mod transition;
 
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 
 pub mod github;
 pub mod local;
+pub mod roles;
 pub mod sync;
 
 use std::path::PathBuf;
@@ -150,6 +151,14 @@ pub trait Tracker {
     /// Creates the label or brings its colour and description in line;
     /// true if it created or changed something.
     fn ensure_label(&self, label: &Label) -> Result<bool, TrackerError>;
+    /// Whether `login` is an active member of team `team` (its slug) of
+    /// organization `org`: a pending invitation grants no role.
+    fn team_member(&self, org: &str, team: &str, login: &str) -> Result<bool, TrackerError>;
+    /// `login`'s permission on the tracking repository, `None` if they have none.
+    fn permission(
+        &self,
+        login: &str,
+    ) -> Result<Option<crate::policy::tracker_config::PermissionLevel>, TrackerError>;
 }
 
 /// The segments of a plain relative path inside the tracker (`products/x.yaml`):

@@ -6,8 +6,11 @@ use time::OffsetDateTime;
 
 use super::{Issue, Tracker, TrackerError, apply};
 use crate::pipeline::Stage;
+use crate::pipeline::effect::Effect;
+use crate::pipeline::transition::Decision;
 use crate::plan::Plan;
 use crate::policy::registry::{self, RegisteredProduct, RegistryError};
+use crate::policy::tracker_config::TrackerConfig;
 use crate::submission::{self, Change, Desired, Key};
 
 /// The result of one `submit`.
@@ -147,10 +150,31 @@ pub struct StatusRow {
     pub open: bool,
     pub number: u64,
     pub url: String,
+    /// The release passed its policy check when submitted.
+    pub passed: bool,
+    /// With `explain`: what an open submission waits for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Vec<String>>,
+    /// With `explain`: the current stage's deadline.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub deadline: Option<OffsetDateTime>,
+}
+
+/// What `status --explain` needs to say what submissions wait for.
+pub struct Explain<'a> {
+    pub config: &'a TrackerConfig,
+    pub policies: &'a [crate::policy::Policy],
+    pub now: OffsetDateTime,
 }
 
 /// Every submission in the tracker, from one listing.
-pub fn status(tracker: &dyn Tracker) -> Result<Vec<StatusRow>, TrackerError> {
+pub fn status(
+    tracker: &dyn Tracker,
+    explain: Option<&Explain>,
+) -> Result<Vec<StatusRow>, TrackerError> {
     let issues = tracker.list_issues(None, false)?;
     let mut rows: Vec<StatusRow> = issues
         .iter()
@@ -173,7 +197,22 @@ pub fn status(tracker: &dyn Tracker) -> Result<Vec<StatusRow>, TrackerError> {
                         .map(|t| t.at)
                 })
                 .unwrap_or(i.created_at);
+            let mut waiting = None;
+            let mut deadline = None;
+            if let Some(x) = explain
+                && let Some(state) = &body.state
+                && let Some(policy) = policy_of(&body.key, x.policies)
+                && i.open
+            {
+                waiting = Some(crate::pipeline::sweep::waiting_for(
+                    state, &policy, x.config, x.now,
+                ));
+                deadline = crate::pipeline::sweep::stage_deadline(state, &policy).map(|(_, d)| d);
+            }
             Some(StatusRow {
+                passed: body.state.as_ref().is_none_or(|s| s.passed),
+                waiting,
+                deadline,
                 product: body.key.product,
                 version: body.key.version,
                 distribution: body.key.dist,
@@ -238,34 +277,282 @@ pub fn pipeline_labels(policies: &[crate::policy::Policy]) -> Vec<super::Label> 
     out
 }
 
+/// The policy that governs a submission: the built-in one its key names, or
+/// one given with `--policy` by id.
+pub fn policy_of<'a>(
+    key: &Key,
+    given: &'a [crate::policy::Policy],
+) -> Option<std::borrow::Cow<'a, crate::policy::Policy>> {
+    use std::borrow::Cow;
+    given
+        .iter()
+        .find(|p| p.id == key.dist)
+        .map(Cow::Borrowed)
+        .or_else(|| crate::policy::Policy::builtin(&key.dist).map(Cow::Owned))
+}
+
+/// Carries out an [`Effect`] on a submission issue: labels, comments, then the
+/// status comment and the state. The body is written last, so a run cut short
+/// is redone by the next event or sweep.
+pub fn carry_out(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    fx: &Effect,
+    policy: &crate::policy::Policy,
+    config: &TrackerConfig,
+    now: OffsetDateTime,
+) -> Result<(), TrackerError> {
+    const ME: &str = "umd-release";
+    let n = issue.number;
+    for label in &fx.remove_labels {
+        match tracker.remove_label(ME, n, label) {
+            Ok(_) | Err(TrackerError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if !fx.add_labels.is_empty() {
+        tracker.add_labels(ME, n, &fx.add_labels)?;
+    }
+    for c in &fx.comments {
+        tracker.create_comment(ME, n, c)?;
+    }
+    let Some(body) = submission::parse(&issue.body) else {
+        return Ok(());
+    };
+    let old = body.state.clone().unwrap_or_default();
+    let mut state = fx.state.clone();
+    if state != old {
+        let text = crate::pipeline::sweep::status_text(&state, policy, config, now);
+        let edited = match state.status_comment {
+            Some(id) => match tracker.update_comment(ME, id, &text) {
+                Ok(_) => true,
+                // Deleted by hand: post a new one.
+                Err(TrackerError::NotFound { .. }) => false,
+                Err(e) => return Err(e),
+            },
+            None => false,
+        };
+        if !edited {
+            state.status_comment = Some(tracker.create_comment(ME, n, &text)?.id);
+        }
+    }
+    let new_body = submission::compose(&body.key, &body.generated, &state, &body.outside);
+    let close = fx.close && issue.open;
+    if new_body != issue.body || close {
+        tracker.update_issue(
+            ME,
+            n,
+            None,
+            (new_body != issue.body).then_some(new_body.as_str()),
+            close.then_some(false),
+        )?;
+    }
+    Ok(())
+}
+
+/// What handling one label event did.
+#[derive(Debug, Clone)]
+pub struct Handled {
+    pub key: Key,
+    pub decision: Decision,
+    pub effect: Effect,
+}
+
 /// Handles a label change on issue `number` by `actor`: decides from the
-/// recorded stage and the labels as they are now, then applies the plan.
-/// Issues that are not submissions are left alone.
+/// recorded stage and the labels as they are now, then carries it out.
+/// Issues that are not submissions are left alone (`None`).
+#[allow(clippy::too_many_arguments)]
 pub fn track_labels(
     tracker: &dyn Tracker,
     number: u64,
     actor: &str,
-    roles: &[String],
-    transitions: &[crate::pipeline::transition::Transition],
+    policies: &[crate::policy::Policy],
+    config: &TrackerConfig,
+    reason: Option<&str>,
     now: OffsetDateTime,
-) -> Result<Option<crate::pipeline::transition::Decision>, TrackerError> {
+) -> Result<Option<Handled>, TrackerError> {
     let issue = tracker.get_issue(number)?;
     let Some(body) = submission::parse(&issue.body) else {
         return Ok(None);
     };
-    let labels: Vec<Stage> = issue
+    let Some(policy) = policy_of(&body.key, policies) else {
+        return Err(unknown_policy(&body.key));
+    };
+    let state = state_of(&issue, &body);
+    // The tool's own changes come back as events: they find labels and history agreeing.
+    let on: Vec<Stage> = issue
         .labels
         .iter()
         .filter_map(|l| Stage::from_label(l))
         .collect();
-    let current = body
-        .state
-        .as_ref()
-        .map(|s| s.stage())
-        .unwrap_or(Stage::Unverified);
-    let decision = crate::pipeline::transition::decide(transitions, current, &labels, actor, roles);
-    let plan = submission::plan_stage(&issue, &decision, actor, now);
-    // The tool's own changes come back as events: they find labels and history agreeing.
-    apply(tracker, "umd-release", &plan)?;
-    Ok(Some(decision))
+    let roles = if on.iter().any(|s| *s != state.stage()) {
+        super::roles::roles_of(tracker, config, actor)?
+    } else {
+        Vec::new()
+    };
+    let (decision, fx) = crate::pipeline::effect::on_labels(
+        &issue.labels,
+        &state,
+        &policy,
+        config,
+        actor,
+        &roles,
+        reason,
+        now,
+    );
+    if !fx.is_empty() || fx.state != state {
+        carry_out(tracker, &issue, &fx, &policy, config, now)?;
+    }
+    Ok(Some(Handled {
+        key: body.key,
+        decision,
+        effect: fx,
+    }))
+}
+
+fn unknown_policy(key: &Key) -> TrackerError {
+    TrackerError::Invalid {
+        message: format!(
+            "the submission {} names the distribution `{}`, which is not a built-in policy; give its policy file with --policy",
+            key.id(),
+            key.dist
+        ),
+    }
+}
+
+/// The recorded state, or one rebuilt from the labels if the block was damaged.
+fn state_of(issue: &Issue, body: &submission::Body) -> submission::State {
+    body.state.clone().unwrap_or_else(|| submission::State {
+        key: body.key.clone(),
+        history: vec![submission::Transition {
+            stage: issue
+                .labels
+                .iter()
+                .find_map(|l| Stage::from_label(l))
+                .unwrap_or(Stage::Unverified),
+            at: issue.created_at,
+            actor: issue.author.clone(),
+        }],
+        ..submission::State::default()
+    })
+}
+
+/// What handling one comment did: each command's outcome.
+#[derive(Debug, Clone)]
+pub struct Commented {
+    pub key: Key,
+    pub outcomes: Vec<crate::pipeline::rollout::Outcome>,
+}
+
+/// Handles a comment on issue `number` by `author`: Early Adopter answers and
+/// reports, and waivers. A comment without a command costs no request.
+#[allow(clippy::too_many_arguments)]
+pub fn track_comment(
+    tracker: &dyn Tracker,
+    number: u64,
+    author: &str,
+    text: &str,
+    policies: &[crate::policy::Policy],
+    config: &TrackerConfig,
+    now: OffsetDateTime,
+) -> Result<Option<Commented>, TrackerError> {
+    use crate::pipeline::rollout::{Context, Outcome, apply, commands};
+    let cmds = commands(text);
+    if cmds.is_empty() {
+        return Ok(None);
+    }
+    let issue = tracker.get_issue(number)?;
+    let Some(body) = submission::parse(&issue.body) else {
+        return Ok(None);
+    };
+    let Some(policy) = policy_of(&body.key, policies) else {
+        return Err(unknown_policy(&body.key));
+    };
+    let before = state_of(&issue, &body);
+    let mut state = before.clone();
+    let roles = if cmds
+        .iter()
+        .any(|c| matches!(c, crate::pipeline::rollout::Command::Waive { .. }))
+    {
+        super::roles::roles_of(tracker, config, author)?
+    } else {
+        Vec::new()
+    };
+    let cx = Context {
+        config,
+        transitions: &policy.transitions,
+        actor: author,
+        roles: &roles,
+        now,
+    };
+    let outcomes: Vec<Outcome> = cmds.iter().map(|c| apply(&mut state, c, &cx)).collect();
+    let refused: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Refused(why) => Some(format!("- {}", submission::neutralize(why))),
+            Outcome::Recorded(_) => None,
+        })
+        .collect();
+    let mut fx = Effect::unchanged(&state);
+    if !refused.is_empty() {
+        fx.comments.push(format!(
+            "umd-release could not record everything in that comment:\n\n{}",
+            refused.join("\n")
+        ));
+    }
+    if !fx.is_empty() || state != before {
+        carry_out(tracker, &issue, &fx, &policy, config, now)?;
+    }
+    Ok(Some(Commented {
+        key: body.key,
+        outcomes,
+    }))
+}
+
+/// What a sweep did to one submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Swept {
+    pub number: u64,
+    pub key: String,
+    pub notes: Vec<String>,
+}
+
+/// Applies the deadlines to every open submission: one listing (a page of 100
+/// at a time), decisions from each issue's recorded state, requests only for
+/// the submissions that change. A second sweep finds nothing to do.
+pub fn sweep(
+    tracker: &dyn Tracker,
+    policies: &[crate::policy::Policy],
+    config: &TrackerConfig,
+    dry_run: bool,
+    now: OffsetDateTime,
+) -> Result<Vec<Swept>, TrackerError> {
+    let mut out = Vec::new();
+    for issue in tracker.list_issues(None, true)? {
+        let Some(body) = submission::parse(&issue.body) else {
+            continue;
+        };
+        let Some(policy) = policy_of(&body.key, policies) else {
+            out.push(Swept {
+                number: issue.number,
+                key: body.key.id(),
+                notes: vec![format!("skipped: {}", unknown_policy(&body.key))],
+            });
+            continue;
+        };
+        let state = state_of(&issue, &body);
+        let fx = crate::pipeline::sweep::sweep(&issue.labels, &state, &policy, config, now);
+        if fx.is_empty() && fx.state == state {
+            continue;
+        }
+        if !dry_run {
+            carry_out(tracker, &issue, &fx, &policy, config, now)?;
+        }
+        out.push(Swept {
+            number: issue.number,
+            key: body.key.id(),
+            notes: fx.notes,
+        });
+    }
+    Ok(out)
 }
