@@ -318,6 +318,8 @@ enum SchemaKind {
     Policy,
     Card,
     Registry,
+    /// The tracking repository's `tracker.yaml`
+    Tracker,
 }
 
 /// An error with the exit code it maps to.
@@ -382,6 +384,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 SchemaKind::Card => schemars::schema_for!(ProductCard),
                 SchemaKind::Registry => {
                     schemars::schema_for!(policy::registry::RegisteredProduct)
+                }
+                SchemaKind::Tracker => {
+                    schemars::schema_for!(policy::tracker_config::TrackerConfig)
                 }
             };
             let text = serde_json::to_string_pretty(&schema).map_err(bad_input)? + "\n";
@@ -1101,7 +1106,7 @@ fn intake_release(
     Ok(code)
 }
 
-const REQUEST_LABEL: &str = "submission-request";
+use umd_release::request::REQUEST_LABEL;
 
 /// `track`: one event of the tracking repository. Label changes move a
 /// submission through the pipeline; comments carry Early Adopter answers,

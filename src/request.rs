@@ -4,6 +4,9 @@
 
 use crate::policy::Policy;
 
+/// The label the issue form puts on a request.
+pub const REQUEST_LABEL: &str = "submission-request";
+
 /// A well-formed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {

@@ -524,6 +524,7 @@ fn committed_schemas_are_up_to_date() {
     for (kind, file) in [
         ("policy", "schemas/policy.schema.json"),
         ("card", "schemas/umd-product.schema.json"),
+        ("tracker", "schemas/tracker.schema.json"),
     ] {
         let r = run(&mut umd(&["schema", kind]));
         assert_eq!(r.code, 0);

@@ -226,6 +226,7 @@ on_both!(
     early_adopters_are_reminded_then_volunteers_called,
     sites_answer_for_themselves_only_and_a_rejection_holds_ready,
     a_sweep_repairs_a_state_label_removed_by_hand,
+    a_request_left_unfiled_is_flagged_delayed_once,
 );
 
 fn full_journey_from_unverified_to_released(rig: &Rig) {
@@ -534,6 +535,50 @@ fn a_sweep_repairs_a_state_label_removed_by_hand(rig: &Rig) {
         rig.said()
     );
     assert!(rig.sweep().stdout.contains("changed 0"));
+}
+
+fn a_request_left_unfiled_is_flagged_delayed_once(rig: &Rig) {
+    let t = rig.tracker();
+    let req = t
+        .create_issue(
+            "tp-user",
+            "Submission request",
+            "### Product\n\nnothing",
+            &["submission-request".into()],
+        )
+        .unwrap();
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::days(10))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    rig.at(&later);
+    let r = rig.sweep();
+    assert!(
+        r.stdout
+            .contains(&format!("#{} request #{}: Delayed", req.number, req.number)),
+        "{}",
+        r.stdout
+    );
+    let comments = t.list_comments(req.number).unwrap();
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0]
+            .body
+            .contains("should have been filed within 5 working days"),
+        "{}",
+        comments[0].body
+    );
+    assert!(
+        t.get_issue(req.number)
+            .unwrap()
+            .labels
+            .contains(&"delayed".to_string())
+    );
+    rig.sweep();
+    assert_eq!(
+        t.list_comments(req.number).unwrap().len(),
+        1,
+        "flagged once"
+    );
 }
 
 #[test]

@@ -67,7 +67,7 @@ pub fn on_labels(
 ) -> (Decision, Effect) {
     let on: Vec<Stage> = labels.iter().filter_map(|l| Stage::from_label(l)).collect();
     let current = state.stage();
-    let mut decision = decide(&policy.transitions, current, &on, actor, roles);
+    let mut decision = decide(&policy.pipeline.transitions, current, &on, actor, roles);
     let mut state = state.clone();
     if let Decision::Accept {
         to: Stage::ReadyForRelease,
@@ -81,7 +81,7 @@ pub fn on_labels(
                 at: now,
             });
         }
-        let blockers = ready_blockers(&state, &policy.deadlines, now);
+        let blockers = ready_blockers(&state, &policy.pipeline.deadlines, now);
         if !blockers.is_empty() {
             decision = Decision::Revert {
                 restore: current,
@@ -193,8 +193,8 @@ pub fn call(state: &State, policy: &Policy, config: &TrackerConfig) -> String {
     let _ = write!(
         out,
         "\nWithin {} working day(s), answer on a line of its own `accept NGI-Site` or `reject NGI-Site`. After at least {} days in production, report with `report NGI-Site LINK`, the file named `ea-<NGI>-<Site-name>-<MW stack>-{}-{}.odt` (or .doc, .docx, .pdf).\n",
-        policy.deadlines.ea_ack_working_days,
-        policy.deadlines.min_exposure_days,
+        policy.pipeline.deadlines.ea_ack_working_days,
+        policy.pipeline.deadlines.min_exposure_days,
         state.key.product,
         state.key.version
     );

@@ -16,7 +16,7 @@ use crate::submission::State;
 /// The deadline of the current stage: what must happen, and by when.
 pub fn stage_deadline(state: &State, policy: &Policy) -> Option<(&'static str, OffsetDateTime)> {
     let since = state.since()?;
-    let d = &policy.deadlines;
+    let d = &policy.pipeline.deadlines;
     let (what, days) = match state.stage() {
         Stage::Unverified => ("verification to start", d.unverified_days),
         Stage::Verification => ("verification to complete", d.verification_days),
@@ -31,8 +31,8 @@ pub fn ack_due(state: &State, policy: &Policy) -> Option<OffsetDateTime> {
     (state.stage() == Stage::StagedRollout).then(|| {
         add_working_days(
             state.since().unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            policy.deadlines.ea_ack_working_days,
-            &holidays(&policy.deadlines.holidays),
+            policy.pipeline.deadlines.ea_ack_working_days,
+            &holidays(&policy.pipeline.deadlines.holidays),
         )
     })
 }
@@ -61,10 +61,11 @@ pub fn waiting_for(
                 ack_due(state, policy).map(when).unwrap_or_default()
             ));
         }
-        out.extend(ready_blockers(state, &policy.deadlines, now));
+        out.extend(ready_blockers(state, &policy.pipeline.deadlines, now));
     }
     let mut next: Vec<String> = Vec::new();
     for t in policy
+        .pipeline
         .transitions
         .iter()
         .filter(|t| t.from == stage && t.to != Stage::Rejected)
@@ -256,6 +257,33 @@ pub fn sweep(
     s
 }
 
+/// A submission request (issue form) still open after the injection deadline
+/// (seed: injection within 5 working days): the comment that flags it, once.
+pub fn request_overdue(
+    created: OffsetDateTime,
+    author: &str,
+    labels: &[String],
+    deadlines: &crate::policy::Deadlines,
+    now: OffsetDateTime,
+) -> Option<String> {
+    if labels.iter().any(|l| l == DELAYED_LABEL) {
+        return None;
+    }
+    let due = add_working_days(
+        created,
+        deadlines.injection_working_days,
+        &holidays(&deadlines.holidays),
+    );
+    (now > due).then(|| {
+        format!(
+            "@{}: this submission request is **Delayed**: it should have been filed within {} working days (by {}). The comments above say what stops it; edit the request to fix it, or ask the UMD team here.",
+            author.trim_start_matches('@'),
+            deadlines.injection_working_days,
+            when(due)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +467,28 @@ mod tests {
             datetime!(2026-11-23 10:01 UTC),
         );
         assert!(out.comments.is_empty() && out.state.reminded, "{out:?}");
+    }
+
+    #[test]
+    fn a_request_not_filed_in_five_working_days_is_flagged_once() {
+        let d = crate::policy::Deadlines::default();
+        let created = datetime!(2026-11-19 12:00 UTC); // Thursday
+        let l = vec!["submission-request".to_string()];
+        assert_eq!(
+            request_overdue(created, "tp", &l, &d, datetime!(2026-11-26 11:00 UTC)),
+            None
+        );
+        let c = request_overdue(created, "tp", &l, &d, datetime!(2026-11-26 13:00 UTC)).unwrap();
+        assert!(
+            c.starts_with("@tp: this submission request is **Delayed**")
+                && c.contains("by 2026-11-26 12:00 UTC"),
+            "{c}"
+        );
+        let flagged = vec!["submission-request".to_string(), "delayed".into()];
+        assert_eq!(
+            request_overdue(created, "tp", &flagged, &d, datetime!(2026-12-26 13:00 UTC)),
+            None
+        );
     }
 
     #[test]

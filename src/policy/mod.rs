@@ -78,15 +78,35 @@ pub struct Policy {
     /// Require a signature on every package (else unsigned is a warning).
     #[serde(default)]
     pub require_signatures: bool,
-    /// Deadlines of the provisioning pipeline, in days (used by `sweep`).
+    /// The provisioning pipeline in the tracking repository: deadlines, roles, moves.
+    #[serde(default)]
+    pub pipeline: Pipeline,
+}
+
+/// The pipeline section of a policy (seed "Cloud Middleware Distribution",
+/// release process; seed "Staged Rollout").
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// Deadlines of the stages, applied by `sweep`.
     #[serde(default)]
     pub deadlines: Deadlines,
-    /// Release-process roles; who may move a submission between stages.
+    /// Release-process roles (id -> description); people hold them in the tracker's `tracker.yaml`.
     #[serde(default)]
     pub roles: BTreeMap<String, String>,
     /// Allowed stage moves and the role each needs.
     #[serde(default = "crate::pipeline::transition::default_transitions")]
     pub transitions: Vec<crate::pipeline::transition::Transition>,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Pipeline {
+            deadlines: Deadlines::default(),
+            roles: BTreeMap::new(),
+            transitions: crate::pipeline::transition::default_transitions(),
+        }
+    }
 }
 
 /// The tag scheme: strict semver, with the exceptions a policy allows on purpose.
@@ -345,16 +365,16 @@ impl Policy {
                 }
             }
         }
-        for t in &self.transitions {
-            if !self.roles.is_empty() && !self.roles.contains_key(&t.role) {
+        for t in &self.pipeline.transitions {
+            if !self.pipeline.roles.is_empty() && !self.pipeline.roles.contains_key(&t.role) {
                 return Err(invalid(
                     format!(
-                        "transition {} -> {} names the role `{}`, which `roles` does not define",
+                        "`pipeline.transitions`: {} -> {} names the role `{}`, which `pipeline.roles` does not define",
                         t.from.slug(),
                         t.to.slug(),
                         t.role
                     ),
-                    "add the role under `roles:` or correct the transition",
+                    "add the role under `pipeline.roles` or correct the transition",
                 ));
             }
         }
@@ -366,7 +386,7 @@ impl Policy {
                 "write the distribution release in force, e.g. `4.14.0`",
             ));
         }
-        for h in &self.deadlines.holidays {
+        for h in &self.pipeline.deadlines.holidays {
             if time::Date::parse(
                 h,
                 &time::macros::format_description!("[year]-[month]-[day]"),
@@ -374,7 +394,9 @@ impl Policy {
             .is_err()
             {
                 return Err(invalid(
-                    format!("`deadlines.holidays` has `{h}`, which is not a date YYYY-MM-DD"),
+                    format!(
+                        "`pipeline.deadlines.holidays` has `{h}`, which is not a date YYYY-MM-DD"
+                    ),
                     "write holidays as ISO dates, e.g. `2026-12-25`",
                 ));
             }
@@ -496,7 +518,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("janitor"), "{err}");
-        assert_eq!(Policy::builtin("umd-5").unwrap().transitions.len(), 6);
+        assert_eq!(
+            Policy::builtin("umd-5").unwrap().pipeline.transitions.len(),
+            6
+        );
     }
 
     #[test]

@@ -480,7 +480,7 @@ pub fn track_comment(
     };
     let cx = Context {
         config,
-        transitions: &policy.transitions,
+        transitions: &policy.pipeline.transitions,
         actor: author,
         roles: &roles,
         now,
@@ -529,6 +529,51 @@ pub fn sweep(
 ) -> Result<Vec<Swept>, TrackerError> {
     let mut out = Vec::new();
     for issue in tracker.list_issues(None, true)? {
+        if issue
+            .labels
+            .iter()
+            .any(|l| l == crate::request::REQUEST_LABEL)
+        {
+            // Which distribution the request names decides the deadline; all agree by default.
+            let deadlines =
+                crate::request::parse(&issue.body, &crate::policy::Policy::all_builtin())
+                    .ok()
+                    .and_then(|r| {
+                        policy_of(
+                            &Key {
+                                dist: r.distribution,
+                                ..Key::default()
+                            },
+                            policies,
+                        )
+                    })
+                    .map(|p| p.pipeline.deadlines.clone())
+                    .unwrap_or_default();
+            if let Some(text) = crate::pipeline::sweep::request_overdue(
+                issue.created_at,
+                &issue.author,
+                &issue.labels,
+                &deadlines,
+                now,
+            ) {
+                if !dry_run {
+                    tracker.add_labels(
+                        "umd-release",
+                        issue.number,
+                        &[crate::pipeline::DELAYED_LABEL.into()],
+                    )?;
+                    tracker.create_comment("umd-release", issue.number, &text)?;
+                }
+                out.push(Swept {
+                    number: issue.number,
+                    key: format!("request #{}", issue.number),
+                    notes: vec![
+                        "Delayed: the request was not filed within the injection deadline".into(),
+                    ],
+                });
+            }
+            continue;
+        }
         let Some(body) = submission::parse(&issue.body) else {
             continue;
         };
