@@ -131,7 +131,7 @@ proptest! {
     #[test]
     fn random_events_keep_the_invariants(steps in proptest::collection::vec(step(), 1..40)) {
         let dir = tempfile::tempdir().unwrap();
-        let t = LocalTracker::open(dir.path().to_path_buf()).unwrap();
+        let t = LocalTracker::open(dir.path()).unwrap();
         let config = TrackerConfig::parse(std::path::Path::new("tracker.yaml"), CONFIG).unwrap();
         let policy = Policy::builtin("cmd-os-1").unwrap();
         let policies = [policy.clone()];
@@ -197,7 +197,7 @@ proptest! {
 #[test]
 fn scripted_walk_reaches_released() {
     let dir = tempfile::tempdir().unwrap();
-    let t = LocalTracker::open(dir.path().to_path_buf()).unwrap();
+    let t = LocalTracker::open(dir.path()).unwrap();
     let config = TrackerConfig::parse(std::path::Path::new("tracker.yaml"), CONFIG).unwrap();
     let policies = [Policy::builtin("cmd-os-1").unwrap()];
     let mut now: OffsetDateTime = time::macros::datetime!(2026-11-02 09:00 UTC);
@@ -218,7 +218,7 @@ fn scripted_walk_reaches_released() {
     let body = submission::compose(&key, "x\n", &state, "");
     t.create_issue("tp", "t", &body, &[Stage::Unverified.label()])
         .unwrap();
-    let mut label = |who: &str, s: Stage, now| {
+    let label = |who: &str, s: Stage, now| {
         t.add_labels(who, 1, &[s.label()]).unwrap();
         sync::track_labels(&t, 1, who, &policies, &config, None, now).unwrap();
     };
