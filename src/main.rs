@@ -105,7 +105,7 @@ struct TrackerArgs {
 #[derive(clap::Args)]
 struct PipelineArgs {
     /// Tracker configuration (roles, Early Adopters); default: the tracker's own `tracker.yaml`
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "UMD_RELEASE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Policy file for a distribution that is not built in (its id must match the submissions'); repeatable
     #[arg(long = "policy", value_name = "FILE")]
@@ -846,8 +846,11 @@ fn cmd_status(
                 if !r.passed {
                     out.push_str("  failed: the release did not pass its policy check; the provider must submit a fixed release\n");
                 }
-                for w in r.waiting.iter().flatten() {
-                    out.push_str(&format!("  waiting for {w}\n"));
+                if let Some(waits) = r.waiting.as_ref().filter(|w| !w.is_empty()) {
+                    out.push_str("  waiting for:\n");
+                    for w in waits {
+                        out.push_str(&format!("  - {w}\n"));
+                    }
                 }
             }
             print(&out)?;

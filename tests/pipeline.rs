@@ -437,7 +437,7 @@ fn a_late_stage_is_delayed_the_provider_told_and_a_second_sweep_does_nothing(rig
     );
     assert!(
         r.stdout
-            .contains("waiting for a qc-verifier to move it to Verification"),
+            .contains("- a qc-verifier to move it to Verification"),
         "{}",
         r.stdout
     );

@@ -19,6 +19,60 @@ fn args(line: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Splits a shell line into words, honouring single quotes (enough for the README).
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    assert!(!quoted, "unbalanced quote in {line}");
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// Dates and times of day change; the rest must match exactly.
+fn untimed(s: &str) -> String {
+    let s = undated(s);
+    let b = s.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        let time = b.len() >= i + 9
+            && b[i..i + 2].iter().all(u8::is_ascii_digit)
+            && b[i + 2] == b':'
+            && b[i + 3..i + 5].iter().all(u8::is_ascii_digit)
+            && &b[i + 5..i + 9] == b" UTC";
+        if time {
+            out.push_str("HH:MM UTC");
+            i += 9;
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Dates change every day; the rest must match exactly.
 fn undated(s: &str) -> String {
     let mut out = String::new();
@@ -66,6 +120,47 @@ fn readme_main_command_output_is_real() {
         undated(&stdout),
         undated(sample(&readme, "The first command prints"))
     );
+}
+
+/// The pipeline walkthrough: each `$` line is run after the main command, in
+/// the same directory; the transcript must be the README's.
+#[test]
+fn readme_pipeline_walkthrough_is_real() {
+    let root = support::manifest_dir();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let main = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run --locked -- submit "))
+        .expect("the main command");
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(root.join("examples"), tmp.path().join("examples")).unwrap();
+    let submit = main.split(" && ").next().unwrap();
+    let r = support::run(support::umd(&args(submit)).current_dir(tmp.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = sample(&readme, "### A walkthrough on the embedded tracker");
+    let mut env: Vec<(String, String)> = Vec::new();
+    let mut transcript = String::new();
+    let mut ran = 0;
+    for line in expected.lines().filter_map(|l| l.strip_prefix("$ ")) {
+        transcript.push_str(&format!("$ {line}\n"));
+        if let Some(kv) = line.strip_prefix("export ") {
+            let (k, v) = kv.split_once('=').unwrap();
+            env.push((k.into(), v.into()));
+            continue;
+        }
+        let w = words(line);
+        assert_eq!(w[0], "umd-release", "{line}");
+        let argv: Vec<&str> = w[1..].iter().map(String::as_str).collect();
+        let mut cmd = support::umd(&argv);
+        cmd.current_dir(tmp.path())
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        let r = support::run(&mut cmd);
+        assert_eq!(r.code, 0, "{line}: {}", r.stderr);
+        transcript.push_str(&r.stdout);
+        ran += 1;
+    }
+    assert!(ran >= 8, "the walkthrough runs its commands");
+    assert_eq!(untimed(&transcript), untimed(expected));
 }
 
 #[test]

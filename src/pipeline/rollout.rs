@@ -282,7 +282,7 @@ pub fn ready_blockers(state: &State, deadlines: &Deadlines, now: OffsetDateTime)
         .values()
         .any(|s| s.answer.as_ref().is_some_and(|a| a.accepted) && !s.reports.is_empty());
     if !reported {
-        out.push("an accepting Early Adopter site with a report".into());
+        out.push("an accepting Early Adopter site with a report (`report NGI-Site LINK`)".into());
     }
     out
 }

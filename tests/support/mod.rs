@@ -47,6 +47,8 @@ pub fn umd(args: &[&str]) -> Command {
         "GH_TOKEN",
         "UMD_RELEASE_TOKEN",
         "UMD_RELEASE_TRACKER",
+        "UMD_RELEASE_CONFIG",
+        "UMD_RELEASE_NOW",
     ] {
         cmd.env_remove(var);
     }
