@@ -227,7 +227,36 @@ on_both!(
     sites_answer_for_themselves_only_and_a_rejection_holds_ready,
     a_sweep_repairs_a_state_label_removed_by_hand,
     a_request_left_unfiled_is_flagged_delayed_once,
+    a_rejection_closes_the_submission_and_tells_the_provider,
 );
+
+fn a_rejection_closes_the_submission_and_tells_the_provider(rig: &Rig) {
+    rig.label("alice", "verification");
+    let r = rig.label("alice", "rejected");
+    assert!(
+        r.stdout
+            .contains("moved from Verification to Rejected by alice"),
+        "{}",
+        r.stdout
+    );
+    assert!(!rig.issue().open);
+    let said = rig.said();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with(
+            "@janedoe: site-info-publisher 1.4.0 was **rejected** in Verification by alice"
+        ),
+        "{}",
+        said[0]
+    );
+    // Final: a sweep leaves a closed submission alone, and no move leaves Rejected.
+    assert!(rig.sweep().stdout.contains("changed 0"));
+    assert!(
+        rig.status()[0].contains("**Status:** Rejected"),
+        "{:?}",
+        rig.status()
+    );
+}
 
 fn full_journey_from_unverified_to_released(rig: &Rig) {
     rig.at("2026-11-02T10:00:00Z");
@@ -344,7 +373,7 @@ fn full_journey_from_unverified_to_released(rig: &Rig) {
     );
     // Nobody was mentioned except in the call.
     let mentions: usize = rig.said().iter().map(|c| c.matches('@').count()).sum();
-    assert_eq!(mentions, 2, "{:?}", rig.said());
+    assert_eq!(mentions, 3, "{:?}", rig.said());
 }
 
 fn an_unauthorised_move_is_put_back_with_the_role_named(rig: &Rig) {

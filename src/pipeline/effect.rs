@@ -149,6 +149,22 @@ pub fn on_labels(
                         to: "production",
                     });
                 }
+                // The provider must act on a rejection: the one time a move mentions them.
+                Stage::Rejected => {
+                    let who: Vec<String> = state
+                        .contacts
+                        .iter()
+                        .map(|c| format!("@{}", c.trim_start_matches('@')))
+                        .collect();
+                    fx.comments.push(format!(
+                        "{}{} {} was **rejected** in {} by {}. The reasons are in the comments above; a fixed release is a new submission.",
+                        if who.is_empty() { String::new() } else { format!("{}: ", who.join(" ")) },
+                        state.key.product,
+                        state.key.version,
+                        from.name(),
+                        actor.trim_start_matches('@')
+                    ));
+                }
                 _ => {}
             }
         }
@@ -175,6 +191,19 @@ pub fn call(state: &State, policy: &Policy, config: &TrackerConfig) -> String {
             policy.name,
             names.join(", ")
         );
+    }
+    // Seed step 3: the staged rollout manager follows the rollout.
+    let managers: Vec<String> = policy
+        .pipeline
+        .transitions
+        .iter()
+        .filter(|t| t.from == Stage::StagedRollout && t.to == Stage::ReadyForRelease)
+        .flat_map(|t| config.roles.get(&t.role).into_iter().flatten())
+        .filter(|e| !e.contains('/') && !e.contains(':'))
+        .map(|e| format!("@{}", e.trim_start_matches('@')))
+        .collect();
+    if !managers.is_empty() {
+        let _ = writeln!(out, "Staged rollout manager: {}.", managers.join(" "));
     }
     let _ = write!(
         out,
@@ -267,6 +296,7 @@ mod tests {
         );
         assert!(c.contains("`sw/testing/cmd-os/1/centos7/x86_64`"), "{c}");
         assert_eq!(fx.state.stage(), Stage::StagedRollout);
+        insta::assert_snapshot!("early_adopter_call", c);
     }
 
     #[test]

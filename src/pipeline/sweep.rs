@@ -512,6 +512,7 @@ mod tests {
             text.contains("Deadline: staged rollout to complete by 2026-12-20 10:00 UTC."),
             "{text}"
         );
+        insta::assert_snapshot!("status_in_staged_rollout", text);
         // Released: nothing to wait for, no deadline.
         let done = at(Stage::Released, datetime!(2026-11-20 10:00 UTC));
         let text = status_text(&done, &policy(), &config(), datetime!(2026-11-21 10:00 UTC));
