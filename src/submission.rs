@@ -110,6 +110,55 @@ pub struct State {
     /// The one status comment, edited in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_comment: Option<u64>,
+    /// What announcements and EGI's release records need, captured at submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<Release>,
+}
+
+/// A product release as the distribution's records describe it, from the
+/// Product ID Card and the check at submission time. Untrusted text: escape
+/// it where it is rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Release {
+    pub tag: String,
+    pub provider: String,
+    pub description: String,
+    /// Support address (EGI's `contact`).
+    pub contact: String,
+    /// Team leader's address (EGI's `technicalContact`), else the support address.
+    pub technical_contact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_notes_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_issues_url: Option<String>,
+    /// Documentation links (installation, configuration, others).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documentation: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    /// The release notes (the changelog section), cut to [`NOTES_MAX`] characters.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// Targets the release ships packages for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<ReleaseTarget>,
+}
+
+/// The release notes kept in the state block are cut here: the body has them whole.
+pub const NOTES_MAX: usize = 4000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReleaseTarget {
+    /// Target id, e.g. `centos7` (EGI's `platform`).
+    pub id: String,
+    pub name: String,
+    pub arch: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Package file names, or their download URLs when known.
+    pub packages: Vec<String>,
 }
 
 /// What a site said during staged rollout.
@@ -235,11 +284,13 @@ pub fn parse(body: &str) -> Option<Body> {
 
 /// Writes a body: marker, the tool's block with its state, then the human text.
 pub fn compose(key: &Key, generated: &str, state: &State, outside: &str) -> String {
-    // serde_json escapes `<` and `>` only in strings we control; keys and stages
-    // are plain, and `-->` cannot appear in a JSON value we emit.
+    // `<`, `>` and `@` only occur inside JSON strings: escaping them keeps untrusted
+    // text (release notes) from closing the comment, forging a marker or mentioning.
     let json = serde_json::to_string(state)
         .unwrap_or_default()
-        .replace("-->", "--\\u003e");
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('@', "\\u0040");
     let mut out = format!("{}\n{BEGIN}\n{}", key.marker(), generated);
     if !generated.ends_with('\n') {
         out.push('\n');
@@ -351,6 +402,7 @@ pub struct Desired {
     /// GitHub handles of the TP and the card's Early Adopter candidates.
     pub contacts: Vec<String>,
     pub candidates: Vec<String>,
+    pub release: Release,
 }
 
 /// Labels a submission carries besides its state.
@@ -391,6 +443,7 @@ pub fn plan(
             passed: desired.passed,
             contacts: desired.contacts.clone(),
             candidates: desired.candidates.clone(),
+            release: Some(desired.release.clone()),
             ..State::default()
         };
         let mut labels = vec![Stage::Unverified.label()];
@@ -416,6 +469,7 @@ pub fn plan(
             passed: desired.passed,
             contacts: desired.contacts.clone(),
             candidates: desired.candidates.clone(),
+            release: Some(desired.release.clone()),
             ..s.clone()
         },
         None => State {
@@ -429,6 +483,7 @@ pub fn plan(
             passed: desired.passed,
             contacts: desired.contacts.clone(),
             candidates: desired.candidates.clone(),
+            release: Some(desired.release.clone()),
             ..State::default()
         },
     };
@@ -692,7 +747,102 @@ pub fn desired(
                     .collect()
             })
             .unwrap_or_default(),
+        release: release_record(src, notes, notes_link),
     })
+}
+
+/// The release record kept in the state (see [`Release`]).
+fn release_record(src: &Source, notes: &str, notes_link: Option<String>) -> Release {
+    let card = src.facts.card.as_ref();
+    let support = card
+        .and_then(|c| c.contacts.support_email.clone())
+        .unwrap_or_default();
+    let leader = card
+        .and_then(|c| c.team_leader.as_ref().map(|t| t.email.clone()))
+        .unwrap_or_default();
+    let mut notes = notes.trim().to_string();
+    if notes.len() > NOTES_MAX {
+        let mut cut = NOTES_MAX;
+        while !notes.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        notes.truncate(cut);
+        notes.push_str(" …");
+    }
+    let name_of = |p: &std::path::Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let targets = src
+        .report
+        .targets
+        .iter()
+        .filter(|t| !t.packages.is_empty())
+        .map(|t| {
+            let pkgs: Vec<&crate::package::Package> = src
+                .facts
+                .packages
+                .iter()
+                .filter(|p| t.packages.contains(&p.file))
+                .collect();
+            // EGI records one architecture per target: the binary one if any.
+            let arch = pkgs
+                .iter()
+                .map(|p| p.arch.as_str())
+                .find(|a| !["noarch", "all", "src"].contains(a))
+                .or_else(|| pkgs.first().map(|p| p.arch.as_str()))
+                .unwrap_or_default()
+                .to_string();
+            ReleaseTarget {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                arch,
+                repository: src
+                    .policy
+                    .targets
+                    .iter()
+                    .find(|p| p.id == t.id)
+                    .and_then(|p| p.repository.clone()),
+                packages: pkgs
+                    .iter()
+                    .map(|p| {
+                        let name = name_of(&p.file);
+                        src.download_urls.get(&name).cloned().unwrap_or(name)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let doc = card.map(|c| &c.documentation);
+    Release {
+        tag: src.report.tag.tag.clone(),
+        provider: card
+            .and_then(|c| c.technology_provider.clone())
+            .unwrap_or_default(),
+        description: card.and_then(|c| c.description.clone()).unwrap_or_default(),
+        technical_contact: if leader.is_empty() {
+            support.clone()
+        } else {
+            leader
+        },
+        contact: support,
+        release_notes_url: notes_link,
+        installation_url: doc.and_then(|d| d.installation.clone()),
+        known_issues_url: doc.and_then(|d| d.known_issues.clone()),
+        documentation: doc
+            .map(|d| {
+                [d.installation.clone(), d.configuration.clone()]
+                    .into_iter()
+                    .flatten()
+                    .chain(d.other.iter().cloned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        capabilities: card.map(|c| c.capabilities.clone()).unwrap_or_default(),
+        notes,
+        targets,
+    }
 }
 
 /// Renders the comment that says what a re-run changed.

@@ -511,7 +511,7 @@ mod tests {
     #[test]
     fn transitions_name_defined_roles() {
         let text = format!(
-            "{}transitions:\n  - {{from: unverified, to: verification, role: janitor}}\n",
+            "{}  transitions:\n    - {{from: unverified, to: verification, role: janitor}}\n",
             include_str!("../../policies/umd-5.yaml")
         );
         let err = Policy::parse(Path::new("p.yaml"), &text)
