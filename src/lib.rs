@@ -5,6 +5,7 @@
 //! the network.
 
 pub mod check;
+pub mod dashboard;
 pub mod forge;
 pub mod intake;
 pub mod package;

@@ -75,6 +75,16 @@ enum Command {
     Move(MoveArgs),
     /// Comment on a submission as USER (Early Adopter answers, reports, waivers), through `track`
     Comment(CommentArgs),
+    /// Write the status dashboard (a static site: index.html, style.css, app.js) to a directory
+    Dashboard {
+        #[command(flatten)]
+        tracker: TrackerArgs,
+        /// Directory to write the site to (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        pipeline: PipelineArgs,
+    },
     /// Apply the deadlines: flag late stages Delayed and tell the provider, remind Early Adopters, repair labels
     Sweep(SweepArgs),
     /// Poll the registered products' GitHub releases and file the new ones (the pull channel)
@@ -378,6 +388,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Move(args) => cmd_move(args),
         Command::Comment(args) => cmd_comment(args),
         Command::Sweep(args) => cmd_sweep(args),
+        Command::Dashboard {
+            tracker,
+            out,
+            pipeline,
+        } => cmd_dashboard(&tracker.tracker, &out, &pipeline),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Policy => schemars::schema_for!(Policy),
@@ -425,7 +440,7 @@ fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
         })
-        .with_context(|| format!("cannot write the report to {}", path.display()))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn resolve_tag(tag: Option<String>) -> Result<String, Failure> {
@@ -1581,5 +1596,26 @@ fn cmd_sweep(args: SweepArgs) -> Result<u8, Failure> {
             print(&out)?;
         }
     }
+    Ok(0)
+}
+
+fn cmd_dashboard(spec: &str, out: &Path, pipeline: &PipelineArgs) -> Result<u8, Failure> {
+    let tracker = umd_release::tracker::open(spec).map_err(tracker_failure)?;
+    let (config, policies) = pipeline_rules(&*tracker, pipeline)?;
+    let issues = tracker.list_issues(None, false).map_err(tracker_failure)?;
+    let now = now();
+    let rows = umd_release::dashboard::rows(&issues, &policies, &config, now);
+    let files = umd_release::dashboard::render(&rows, &tracker.describe(), now);
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the dashboard directory {}", out.display()))
+        .map_err(bad_input)?;
+    for (name, text) in &files {
+        write_atomic(&out.join(name), text).map_err(bad_input)?;
+    }
+    print(&format!(
+        "dashboard: {} submission(s) written to {}\n",
+        rows.len(),
+        out.join("index.html").display()
+    ))?;
     Ok(0)
 }
