@@ -4,6 +4,7 @@
 //! [`policy::Policy`] into findings. Only the CLI shell reads files and talks to
 //! the network.
 
+pub mod announce;
 pub mod check;
 pub mod dashboard;
 pub mod forge;

@@ -75,6 +75,10 @@ enum Command {
     Move(MoveArgs),
     /// Comment on a submission as USER (Early Adopter answers, reports, waivers), through `track`
     Comment(CommentArgs),
+    /// Announce the next distribution release: the submissions Ready for release, in one announcement issue
+    Announce(AnnounceArgs),
+    /// Release an announced distribution release: its submissions move to Released, a review issue opens
+    Publish(PublishArgs),
     /// Write the status dashboard (a static site: index.html, style.css, app.js) to a directory
     Dashboard {
         #[command(flatten)]
@@ -199,6 +203,52 @@ struct CommentArgs {
     /// The comment, e.g. `accept NGI_IT-INFN-CNAF`
     #[arg(long, value_name = "TEXT")]
     body: String,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+#[derive(clap::Args)]
+struct AnnounceArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    /// The distribution (policy id, e.g. cmd-os-1)
+    #[arg(long, value_name = "ID")]
+    distribution: String,
+    /// The distribution release, X.Y.Z
+    #[arg(long, value_name = "X.Y.Z")]
+    version: String,
+    /// Expected release date, YYYY-MM-DD (at least the policy's notice period away)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: String,
+    /// An emergency release: allowed with less notice, presented to the OMB after the fact
+    #[arg(long)]
+    emergency: bool,
+    /// Directory of templates overriding the built-in ones (announcement.md.hbs, announcement.html.hbs)
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// Also write the announcement as HTML to this file
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Print the announcement and change nothing
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+#[derive(clap::Args)]
+struct PublishArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    /// The distribution (policy id, e.g. cmd-os-1)
+    #[arg(long, value_name = "ID")]
+    distribution: String,
+    /// The distribution release, X.Y.Z, as announced
+    #[arg(long, value_name = "X.Y.Z")]
+    version: String,
+    /// Who releases (must hold the role of the move to Released, e.g. release-manager)
+    #[arg(long = "as", value_name = "USER", env = "GITHUB_ACTOR")]
+    actor: String,
     #[command(flatten)]
     pipeline: PipelineArgs,
 }
@@ -388,6 +438,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Move(args) => cmd_move(args),
         Command::Comment(args) => cmd_comment(args),
         Command::Sweep(args) => cmd_sweep(args),
+        Command::Announce(args) => cmd_announce(args),
+        Command::Publish(args) => cmd_publish(args),
         Command::Dashboard {
             tracker,
             out,
@@ -1617,5 +1669,295 @@ fn cmd_dashboard(spec: &str, out: &Path, pipeline: &PipelineArgs) -> Result<u8, 
         rows.len(),
         out.join("index.html").display()
     ))?;
+    Ok(0)
+}
+
+/// The policy of `--distribution`: a built-in one, or one given with `--policy`.
+fn distribution_policy(id: &str, given: &[Policy]) -> Result<Policy, Failure> {
+    given
+        .iter()
+        .find(|p| p.id == id)
+        .cloned()
+        .or_else(|| Policy::builtin(id))
+        .ok_or_else(|| {
+            bad_input(anyhow!(
+                "no distribution `{id}`: the built-in ones are {}; give another's policy file with --policy",
+                policy::builtin_names().join(", ")
+            ))
+        })
+}
+
+fn release_version(v: &str) -> Result<(), Failure> {
+    semver::Version::parse(v).map(|_| ()).map_err(|_| {
+        bad_input(anyhow!(
+            "`{v}` is not a distribution release X.Y.Z, e.g. 1.3.0"
+        ))
+    })
+}
+
+fn cmd_announce(args: AnnounceArgs) -> Result<u8, Failure> {
+    use umd_release::announce::{self, Record, ReleaseKey};
+    release_version(&args.version)?;
+    let date = time::Date::parse(
+        &args.date,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| bad_input(anyhow!("--date `{}` is not a date YYYY-MM-DD", args.date)))?;
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let (_, policies) = pipeline_rules(&*tracker, &args.pipeline)?;
+    let policy = distribution_policy(&args.distribution, &policies)?;
+    let warning = announce::check_date(
+        date,
+        now().date(),
+        policy.pipeline.deadlines.notice_days,
+        args.emergency,
+    )
+    .map_err(|e| bad_input(anyhow!(e)))?;
+    let key = ReleaseKey {
+        dist: policy.id.clone(),
+        version: args.version.clone(),
+    };
+    let existing =
+        umd_release::tracker::sync::find_release(&*tracker, &key).map_err(tracker_failure)?;
+    if let Some((issue, record)) = &existing
+        && record.published.is_some()
+    {
+        return Err(bad_input(anyhow!(
+            "{} {} was already published (#{}); announce the next version",
+            policy.name,
+            key.version,
+            issue.number
+        )));
+    }
+    let issues = tracker.list_issues(None, true).map_err(tracker_failure)?;
+    let ready = announce::ready(&issues, &policy.id);
+    if ready.is_empty() {
+        return Err(bad_input(anyhow!(
+            "nothing is Ready for release in {} ({}): move submissions to `state:ready-for-release` first",
+            policy.name,
+            tracker.describe()
+        )));
+    }
+    let templates =
+        umd_release::render::Templates::load(args.templates.as_deref()).map_err(bad_input)?;
+    let data = announce::data(&policy, &key.version, date, args.emergency, &ready);
+    let markdown = templates.render("announcement", &data).map_err(bad_input)?;
+    let html = templates
+        .render_html("announcement", &data)
+        .map_err(bad_input)?;
+    let record = Record {
+        key: key.clone(),
+        date: date.to_string(),
+        emergency: args.emergency,
+        products: ready
+            .iter()
+            .map(|c| (c.state.key.clone(), c.number))
+            .collect(),
+        published: None,
+        review: None,
+    };
+    let title = format!("[{}] Release {} announcement", policy.name, key.version);
+    let body = announce::compose(&key, "announcement", &markdown, &record);
+    let mut out = String::new();
+    if let Some(w) = &warning {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if let Some(path) = &args.html {
+        write_atomic(path, &html).map_err(bad_input)?;
+    }
+    if args.dry_run {
+        out.push_str(&markdown);
+        out.push_str(&format!("\n(dry run: {title} not filed)\n"));
+        print(&out)?;
+        return Ok(0);
+    }
+    let (issue, changed) = umd_release::tracker::sync::file_announcement(
+        &*tracker,
+        existing.as_ref().map(|(i, _)| i),
+        &title,
+        &body,
+        &policy.id,
+    )
+    .map_err(tracker_failure)?;
+    let verb = match changed {
+        None => "created",
+        Some(true) => "updated",
+        Some(false) => "unchanged",
+    };
+    let names: Vec<String> = ready
+        .iter()
+        .map(|c| format!("{} {}", c.state.key.product, c.state.key.version))
+        .collect();
+    out.push_str(&format!(
+        "{} {}: {verb} #{} {title}\n  {}\n  products: {}\n",
+        policy.name,
+        key.version,
+        issue.number,
+        issue.url,
+        names.join(", ")
+    ));
+    print(&out)?;
+    Ok(0)
+}
+
+fn cmd_publish(args: PublishArgs) -> Result<u8, Failure> {
+    use umd_release::announce::{self, REVIEW_LABEL, ReleaseKey, Review};
+    use umd_release::pipeline::{Stage, transition::Decision};
+    release_version(&args.version)?;
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let rules = pipeline_rules(&*tracker, &args.pipeline)?;
+    let policy = distribution_policy(&args.distribution, &rules.1)?;
+    let key = ReleaseKey {
+        dist: policy.id.clone(),
+        version: args.version.clone(),
+    };
+    let Some((ann, mut record)) =
+        umd_release::tracker::sync::find_release(&*tracker, &key).map_err(tracker_failure)?
+    else {
+        return Err(bad_input(anyhow!(
+            "{} {} was never announced: run `umd-release announce --distribution {} --version {} --date YYYY-MM-DD` first",
+            policy.name,
+            key.version,
+            policy.id,
+            key.version
+        )));
+    };
+    if record.published.is_some() {
+        print(&format!(
+            "{} {} was already published (#{})\n",
+            policy.name, key.version, ann.number
+        ))?;
+        return Ok(0);
+    }
+    let now = now();
+    if now.date().to_string() < record.date && !record.emergency {
+        return Err(bad_input(anyhow!(
+            "{} {} is announced for {}: publish on or after that date",
+            policy.name,
+            key.version,
+            record.date
+        )));
+    }
+    let mut out = String::new();
+    let mut failed = Vec::new();
+    for (k, number) in &record.products {
+        let issue = tracker.get_issue(*number).map_err(tracker_failure)?;
+        let stage = umd_release::submission::parse(&issue.body)
+            .and_then(|b| b.state)
+            .map(|s| s.stage());
+        match stage {
+            Some(Stage::Released) => {
+                out.push_str(&format!(
+                    "#{number} {} {}: already Released\n",
+                    k.product, k.version
+                ));
+                continue;
+            }
+            Some(Stage::ReadyForRelease) => {}
+            other => {
+                failed.push(format!(
+                    "#{number} {} {} is {}, not Ready for release",
+                    k.product,
+                    k.version,
+                    other.map_or("not a submission", |s| s.name())
+                ));
+                continue;
+            }
+        }
+        tracker
+            .add_labels(&args.actor, *number, &[Stage::Released.label()])
+            .map_err(tracker_failure)?;
+        let handled = umd_release::tracker::sync::track_labels(
+            &*tracker,
+            *number,
+            &args.actor,
+            &rules.1,
+            &rules.0,
+            None,
+            now,
+        )
+        .map_err(tracker_failure)?;
+        match handled.map(|h| (h.decision, h.effect, h.key)) {
+            Some((Decision::Accept { .. }, fx, hk)) => {
+                tracker
+                    .create_comment(
+                        "umd-release",
+                        *number,
+                        &format!(
+                            "Released in {} {} on {} (announced in #{}).",
+                            policy.name,
+                            key.version,
+                            now.date(),
+                            ann.number
+                        ),
+                    )
+                    .map_err(tracker_failure)?;
+                out.push_str(&format!(
+                    "#{number} {} {}: Released\n",
+                    k.product, k.version
+                ));
+                out.push_str(&announce_transition(&hk, &fx)?);
+            }
+            Some((Decision::Revert { reason, .. }, _, _)) => {
+                failed.push(format!("#{number} {} {}: {reason}", k.product, k.version))
+            }
+            _ => failed.push(format!("#{number} {} {}: not moved", k.product, k.version)),
+        }
+    }
+    if !failed.is_empty() {
+        out.push_str(&format!(
+            "{} {} is not published: {}\n",
+            policy.name,
+            key.version,
+            failed.join("; ")
+        ));
+        print(&out)?;
+        return Ok(exit::FAILED);
+    }
+    let due = umd_release::pipeline::calendar::add_days(now, policy.pipeline.deadlines.review_days);
+    let review = Review {
+        key: key.clone(),
+        due,
+        reminded: false,
+    };
+    let text = announce::review_text(&policy, &key.version, ann.number, record.emergency, due);
+    let review_issue = tracker
+        .create_issue(
+            "umd-release",
+            &format!(
+                "[{}] Post-implementation review of {}",
+                policy.name, key.version
+            ),
+            &announce::compose(&key, "review", &text, &review),
+            &[REVIEW_LABEL.to_string(), format!("dist:{}", policy.id)],
+        )
+        .map_err(tracker_failure)?;
+    record.published = Some(now);
+    record.review = Some(review_issue.number);
+    let text: String = ann
+        .body
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("<!-- umd-release:release "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = announce::compose(&key, "announcement", text.trim(), &record);
+    tracker
+        .update_issue("umd-release", ann.number, None, Some(&body), Some(false))
+        .map_err(tracker_failure)?;
+    out.push_str(&format!(
+        "{} {} published: {} product(s) Released; review #{} {}{}\n",
+        policy.name,
+        key.version,
+        record.products.len(),
+        review_issue.number,
+        review_issue.url,
+        if record.emergency {
+            " (emergency release: present it to the OMB)"
+        } else {
+            ""
+        }
+    ));
+    print(&out)?;
     Ok(0)
 }

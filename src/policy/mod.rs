@@ -97,6 +97,9 @@ pub struct Pipeline {
     /// Allowed stage moves and the role each needs.
     #[serde(default = "crate::pipeline::transition::default_transitions")]
     pub transitions: Vec<crate::pipeline::transition::Transition>,
+    /// The fixed texts of a distribution release announcement.
+    #[serde(default)]
+    pub announcement: Announcement,
 }
 
 impl Default for Pipeline {
@@ -105,8 +108,35 @@ impl Default for Pipeline {
             deadlines: Deadlines::default(),
             roles: BTreeMap::new(),
             transitions: crate::pipeline::transition::default_transitions(),
+            announcement: Announcement::default(),
         }
     }
+}
+
+/// What every release announcement of the distribution says (seed
+/// "Instructions for centrally-provided services": contact and technical
+/// contact; EGI's distribution records: description, installation notes).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Announcement {
+    /// The distribution in a paragraph; `{version}` becomes the release's version.
+    #[serde(default)]
+    pub description: String,
+    /// Installation and upgrade notes common to every release.
+    #[serde(default)]
+    pub installation_notes: String,
+    /// Who to write to about the distribution.
+    #[serde(default)]
+    pub contact: String,
+    /// Where to report bugs and issues.
+    #[serde(default)]
+    pub technical_contact: String,
+    /// Production repository of the distribution, e.g. `sw/production/cmd-os/1`.
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// A page with more details; `{version}` becomes the release's version.
+    #[serde(default)]
+    pub details_url: Option<String>,
 }
 
 /// The tag scheme: strict semver, with the exceptions a policy allows on purpose.
@@ -216,6 +246,12 @@ pub struct Deadlines {
     /// Minimum exposure in staged rollout, in days.
     #[serde(default = "d5")]
     pub min_exposure_days: u32,
+    /// The OMB is told of a release at least this many days before it.
+    #[serde(default = "d7")]
+    pub notice_days: u32,
+    /// The post-implementation review is answered within, in days.
+    #[serde(default = "d7")]
+    pub review_days: u32,
     /// Holidays skipped by working-day arithmetic (YYYY-MM-DD).
     #[serde(default)]
     pub holidays: Vec<String>,
@@ -243,6 +279,8 @@ impl Default for Deadlines {
             staged_rollout_days: 30,
             ea_ack_working_days: 1,
             min_exposure_days: 5,
+            notice_days: 7,
+            review_days: 7,
             holidays: Vec::new(),
         }
     }

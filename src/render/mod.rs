@@ -19,7 +19,17 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "submission-updated",
         include_str!("../../policies/templates/submission-updated.md.hbs"),
     ),
+    (
+        "announcement",
+        include_str!("../../policies/templates/announcement.md.hbs"),
+    ),
 ];
+
+/// HTML templates (`NAME.html.hbs`): `{{x}}` is HTML-escaped there.
+pub const BUILTIN_HTML: &[(&str, &str)] = &[(
+    "announcement",
+    include_str!("../../policies/templates/announcement.html.hbs"),
+)];
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -38,6 +48,29 @@ pub enum TemplateError {
 
 pub struct Templates {
     hb: Handlebars<'static>,
+    html: Handlebars<'static>,
+}
+
+fn register(
+    hb: &mut Handlebars<'static>,
+    dir: Option<&Path>,
+    builtin: &[(&str, &str)],
+    ext: &str,
+) -> Result<(), TemplateError> {
+    for (name, text) in builtin {
+        let text = match dir.map(|d| d.join(format!("{name}.{ext}.hbs"))) {
+            Some(path) if path.is_file() => std::fs::read_to_string(&path)
+                .map_err(|source| TemplateError::Read { path, source })?,
+            _ => text.to_string(),
+        };
+        hb.register_template_string(name, text)
+            .map_err(|e| TemplateError::Invalid {
+                name: format!("{name}.{ext}"),
+                line: e.pos().map(|(line, _)| line),
+                message: e.reason().to_string(),
+            })?;
+    }
+    Ok(())
 }
 
 impl Templates {
@@ -47,20 +80,23 @@ impl Templates {
         hb.set_strict_mode(true);
         // `{{x}}` is Markdown-escaped: untrusted values cannot inject markup or mentions.
         hb.register_escape_fn(md_escape);
-        for (name, builtin) in BUILTIN {
-            let text = match dir.map(|d| d.join(format!("{name}.md.hbs"))) {
-                Some(path) if path.is_file() => std::fs::read_to_string(&path)
-                    .map_err(|source| TemplateError::Read { path, source })?,
-                _ => builtin.to_string(),
-            };
-            hb.register_template_string(name, text)
-                .map_err(|e| TemplateError::Invalid {
-                    name: name.to_string(),
-                    line: e.pos().map(|(line, _)| line),
-                    message: e.reason().to_string(),
-                })?;
-        }
-        Ok(Templates { hb })
+        register(&mut hb, dir, BUILTIN, "md")?;
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        // Handlebars' own HTML escaping: & < > " ' ` = all encoded.
+        register(&mut html, dir, BUILTIN_HTML, "html")?;
+        Ok(Templates { hb, html })
+    }
+
+    /// Renders an HTML template.
+    pub fn render_html(&self, name: &str, data: &impl Serialize) -> Result<String, TemplateError> {
+        self.html
+            .render(name, data)
+            .map_err(|e| TemplateError::Invalid {
+                name: format!("{name}.html"),
+                line: e.line_no,
+                message: e.reason().to_string(),
+            })
     }
 
     pub fn render(&self, name: &str, data: &impl Serialize) -> Result<String, TemplateError> {

@@ -263,6 +263,12 @@ pub fn pipeline_labels(policies: &[crate::policy::Policy]) -> Vec<super::Label> 
             "0052cc",
             "A distribution release announcement",
         ),
+        (
+            "review",
+            "c2e0c6",
+            "A post-implementation review of a distribution release",
+        ),
+        ("unanswered", "e4e669", "A review closed without an answer"),
     ];
     out.extend(extra.iter().map(|(n, c, d)| super::Label {
         name: (*n).into(),
@@ -532,6 +538,14 @@ pub fn sweep(
         if issue
             .labels
             .iter()
+            .any(|l| l == crate::announce::REVIEW_LABEL)
+        {
+            out.extend(sweep_review(tracker, &issue, policies, dry_run, now)?);
+            continue;
+        }
+        if issue
+            .labels
+            .iter()
             .any(|l| l == crate::request::REQUEST_LABEL)
         {
             // Which distribution the request names decides the deadline; all agree by default.
@@ -600,4 +614,117 @@ pub fn sweep(
         });
     }
     Ok(out)
+}
+
+/// The announcement issue of a distribution release and its record, if any.
+pub fn find_release(
+    tracker: &dyn Tracker,
+    key: &crate::announce::ReleaseKey,
+) -> Result<Option<(Issue, crate::announce::Record)>, TrackerError> {
+    use crate::announce::{ANNOUNCEMENT_LABEL, Record, parse};
+    for issue in tracker.list_issues(Some(ANNOUNCEMENT_LABEL), false)? {
+        if let Some((k, record)) = parse::<Record>(&issue.body, "announcement")
+            && &k == key
+        {
+            return Ok(Some((issue, record)));
+        }
+    }
+    Ok(None)
+}
+
+/// Creates the announcement issue or brings it up to date; returns the issue
+/// and whether it changed (`None`: created).
+pub fn file_announcement(
+    tracker: &dyn Tracker,
+    existing: Option<&Issue>,
+    title: &str,
+    body: &str,
+    dist: &str,
+) -> Result<(Issue, Option<bool>), TrackerError> {
+    const ME: &str = "umd-release";
+    match existing {
+        None => {
+            let labels = [
+                crate::announce::ANNOUNCEMENT_LABEL.to_string(),
+                format!("dist:{dist}"),
+            ];
+            Ok((tracker.create_issue(ME, title, body, &labels)?, None))
+        }
+        Some(i) if i.body == body && i.title == title => Ok((i.clone(), Some(false))),
+        Some(i) => {
+            let issue = tracker.update_issue(
+                ME,
+                i.number,
+                (i.title != title).then_some(title),
+                (i.body != body).then_some(body),
+                None,
+            )?;
+            Ok((issue, Some(true)))
+        }
+    }
+}
+
+/// Applies the review deadlines to an open review issue (from `sweep`).
+fn sweep_review(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    policies: &[crate::policy::Policy],
+    dry_run: bool,
+    now: OffsetDateTime,
+) -> Result<Option<Swept>, TrackerError> {
+    use crate::announce::{Review, ReviewStep, compose, parse, review_step};
+    let Some((key, mut review)) = parse::<Review>(&issue.body, "review") else {
+        return Ok(None);
+    };
+    if now <= review.due {
+        return Ok(None);
+    }
+    let days = policy_of(
+        &Key {
+            dist: key.dist.clone(),
+            ..Key::default()
+        },
+        policies,
+    )
+    .map(|p| p.pipeline.deadlines.review_days)
+    .unwrap_or(7);
+    // Answered: someone other than the tool, which opened the issue, commented.
+    let answered = tracker
+        .list_comments(issue.number)?
+        .iter()
+        .any(|c| c.author != issue.author);
+    let step = review_step(&review, answered, days, now);
+    let note = match &step {
+        ReviewStep::Nothing => return Ok(None),
+        ReviewStep::Remind(_) => "review reminded",
+        ReviewStep::Close(_) => "review closed as unanswered",
+    };
+    if !dry_run {
+        match step {
+            ReviewStep::Remind(text) => {
+                tracker.create_comment("umd-release", issue.number, &text)?;
+                review.reminded = true;
+                let text = issue
+                    .body
+                    .lines()
+                    .skip(1)
+                    .take_while(|l| !l.starts_with("<!-- umd-release:release "))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let body = compose(&key, "review", text.trim(), &review);
+                tracker.update_issue("umd-release", issue.number, None, Some(&body), None)?;
+            }
+            ReviewStep::Close(text) => {
+                tracker.create_comment("umd-release", issue.number, &text)?;
+                tracker.add_labels("umd-release", issue.number, &["unanswered".into()])?;
+                tracker.update_issue("umd-release", issue.number, None, None, Some(false))?;
+            }
+            ReviewStep::Nothing => {}
+        }
+    }
+    Ok(Some(Swept {
+        number: issue.number,
+        key: format!("review {}/{}", key.dist, key.version),
+        notes: vec![note.into()],
+    }))
 }

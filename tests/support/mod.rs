@@ -3,6 +3,7 @@
 
 pub mod fake_github;
 pub mod pkg;
+pub mod rig;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
