@@ -148,6 +148,9 @@ struct TrackArgs {
         conflicts_with = "event"
     )]
     event_path: Option<PathBuf>,
+    /// A GitLab webhook payload (Issue Hook, Note Hook), as the pipeline trigger API passes it
+    #[arg(long, env = "TRIGGER_PAYLOAD", value_name = "FILE", conflicts_with_all = ["event", "event_name"])]
+    gitlab_payload: Option<PathBuf>,
     /// Without a payload: the event (`labeled`, `unlabeled`, `comment`)
     #[arg(long, value_enum, requires_all = ["issue", "actor"])]
     event: Option<FlagEvent>,
@@ -365,6 +368,8 @@ enum ReportFormat {
     Markdown,
     Sarif,
     Github,
+    /// GitLab Code Quality (artifacts:reports:codequality)
+    Codequality,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -464,7 +469,16 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 fn print(text: &str) -> Result<(), Failure> {
-    let mut out = anstream::stdout();
+    write_out(&mut anstream::stdout(), text)
+}
+
+/// Standard output as is: GitLab's log sections need their escape codes even
+/// when stdout is not a terminal (anstream would strip them).
+fn print_raw(text: &str) -> Result<(), Failure> {
+    write_out(&mut std::io::stdout().lock(), text)
+}
+
+fn write_out(out: &mut impl Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| Failure {
@@ -558,10 +572,31 @@ fn cmd_check(args: CheckArgs) -> Result<u8, Failure> {
         ReportFormat::Markdown => report::markdown(&report),
         ReportFormat::Sarif => report::sarif(&report),
         ReportFormat::Github => report::github(&report),
+        ReportFormat::Codequality => report::codequality(&report),
     };
+    let gitlab = umd_release::forge::gitlab_ci::GitLabCi::detect();
     match &args.output {
         Some(path) => write_atomic(path, &rendered).map_err(bad_input)?,
+        // In a GitLab job log, the report folds away when the release passes.
+        None if gitlab.is_some() && matches!(args.format, ReportFormat::Text) => {
+            // The details fold into a section; the verdict line stays visible.
+            let (details, verdict) = rendered
+                .trim_end()
+                .rsplit_once('\n')
+                .unwrap_or(("", rendered.trim_end()));
+            print_raw(&umd_release::forge::gitlab_ci::section(
+                "umd_release_check",
+                &format!("umd-release check: {}", report.tag),
+                details,
+                report.passed,
+                now().unix_timestamp(),
+            ))?;
+            print(&format!("{verdict}\n"))?;
+        }
         None => print(&rendered)?,
+    }
+    if let Some(path) = gitlab.as_ref().and_then(|g| g.codequality.as_ref()) {
+        write_atomic(path, &report::codequality(&report)).map_err(bad_input)?;
     }
     if let Some(actions) = Actions::detect() {
         // Annotations go to stdout where the runner reads them, unless that is the format already.
@@ -1227,9 +1262,20 @@ fn cmd_track(args: TrackArgs) -> Result<u8, Failure> {
                 Err(e) => return Err(bad_input(e)),
             }
         }
+        (None, None, None) if args.gitlab_payload.is_some() => {
+            let file = args.gitlab_payload.as_deref().unwrap_or(Path::new(""));
+            let path = file.display().to_string();
+            let json = std::fs::read_to_string(file).map_err(|source| {
+                bad_input(event::EventError::Read {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            event::parse_gitlab(&path, &json).map_err(bad_input)?
+        }
         _ => {
             return Err(bad_input(anyhow!(
-                "no event to handle: in GitHub Actions, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH name it; elsewhere give --event labeled|unlabeled|comment with --issue and --actor"
+                "no event to handle: in GitHub Actions, GITHUB_EVENT_NAME and GITHUB_EVENT_PATH name it; in GitLab CI, TRIGGER_PAYLOAD (a pipeline triggered by a project webhook); elsewhere give --event labeled|unlabeled|comment with --issue and --actor"
             )));
         }
     };

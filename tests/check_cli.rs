@@ -456,6 +456,61 @@ fn every_report_format_renders() {
 }
 
 #[test]
+fn inside_gitlab_ci_the_log_folds_and_a_code_quality_report_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cq = tmp.path().join("gl-code-quality-report.json");
+    let r = run(umd(&["check", "--tag", "v1.4.0", "--artifacts", "dist"])
+        .current_dir(demo_dir())
+        .env("GITLAB_CI", "true")
+        .env("UMD_RELEASE_CODEQUALITY", &cq));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Passing: the details fold away, the verdict stays visible.
+    assert!(
+        r.stdout.starts_with("\x1b[0Ksection_start:")
+            && r.stdout
+                .contains(":umd_release_check[collapsed=true]\r\x1b[0Kumd-release check: v1.4.0\n"),
+        "{:?}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\x1b[0Ksection_end:"), "{:?}", r.stdout);
+    assert!(
+        r.stdout
+            .ends_with("result: the release meets every policy\n"),
+        "{:?}",
+        r.stdout
+    );
+    let doc = json(&std::fs::read_to_string(&cq).unwrap());
+    let issues = doc.as_array().unwrap();
+    assert_eq!(issues.len(), 4, "two unsigned packages under two policies");
+    for i in issues {
+        assert_eq!(i["check_name"], "package-unsigned");
+        assert_eq!(i["severity"], "minor");
+        assert!(i["location"]["path"].as_str().unwrap().starts_with("dist/"));
+        assert_eq!(i["location"]["lines"]["begin"], 1);
+        assert_eq!(i["fingerprint"].as_str().unwrap().len(), 64);
+    }
+    let mut prints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), 4, "fingerprints are distinct");
+    // --format codequality prints the same report.
+    let r = run(umd(&[
+        "check",
+        "--tag",
+        "v1.4.0",
+        "--artifacts",
+        "dist",
+        "--format",
+        "codequality",
+    ])
+    .current_dir(demo_dir()));
+    assert_eq!(json(&r.stdout), doc);
+}
+
+#[test]
 fn inside_github_actions_annotations_summary_and_outputs_are_written() {
     let tmp = tempfile::tempdir().unwrap();
     let summary = tmp.path().join("summary.md");

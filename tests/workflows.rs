@@ -381,3 +381,118 @@ fn run_scripts_pass_shellcheck() {
     }
     assert!(failures.is_empty(), "shellcheck:\n{}", failures.join("\n"));
 }
+
+const COMPONENT: &str = "templates/umd-release.yml";
+
+/// The component's two documents: the `spec` header and the job.
+fn component() -> (Value, Value, String) {
+    let text = std::fs::read_to_string(root().join(COMPONENT)).unwrap();
+    let (head, body) = text
+        .split_once("\n---\n")
+        .expect("a component is a spec header, `---`, then the jobs");
+    let spec = serde_saphyr::from_str::<Value>(head).expect("the spec header parses");
+    // `$[[ inputs.x ]]` is not YAML-significant, but keep the parse honest.
+    let job = serde_saphyr::from_str::<Value>(body).expect("the job document parses");
+    (spec, job, body.to_string())
+}
+
+#[test]
+fn the_gitlab_component_declares_its_inputs_and_keeps_them_out_of_scripts() {
+    let (spec, job, body) = component();
+    let inputs: BTreeSet<String> = spec["spec"]["inputs"]
+        .as_object()
+        .expect("spec.inputs")
+        .keys()
+        .cloned()
+        .collect();
+    let mut used = Vec::new();
+    let mut rest = body.as_str();
+    while let Some(start) = rest.find("$[[") {
+        let after = &rest[start + 3..];
+        let end = after.find("]]").expect("an unterminated $[[ expression");
+        used.push(after[..end].trim().to_string());
+        rest = &after[end + 2..];
+    }
+    assert!(used.len() >= 5, "{used:?}");
+    for e in &used {
+        let name = e
+            .strip_prefix("inputs.")
+            .unwrap_or_else(|| panic!("{COMPONENT}: `$[[ {e} ]]` is not an input"));
+        assert!(inputs.contains(name), "{COMPONENT}: undeclared input {name}");
+    }
+    let (name, job) = job.as_object().unwrap().iter().next().unwrap();
+    assert!(name.starts_with("umd-release-"));
+    for line in job["script"].as_array().unwrap() {
+        assert!(
+            !line.as_str().unwrap().contains("$[["),
+            "{COMPONENT}: a script interpolates an input; pass it through variables"
+        );
+    }
+    assert_eq!(
+        job["artifacts"]["reports"]["codequality"],
+        "gl-code-quality-report.json"
+    );
+    assert_eq!(
+        job["variables"]["UMD_RELEASE_CODEQUALITY"],
+        "gl-code-quality-report.json"
+    );
+    // Every command the component offers is one the binary has.
+    let help = Command::new(env!("CARGO_BIN_EXE_umd-release"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for c in spec["spec"]["inputs"]["command"]["options"].as_array().unwrap() {
+        let c = c.as_str().unwrap();
+        assert!(help.contains(&format!("  {c} ")), "umd-release has no `{c}`");
+    }
+}
+
+#[test]
+fn gitlab_examples_use_the_component_s_inputs() {
+    let (spec, _, _) = component();
+    let inputs = spec["spec"]["inputs"].as_object().unwrap();
+    for file in yaml_in("examples/gitlab") {
+        let doc = load(&file);
+        for inc in doc["include"].as_array().expect("include:") {
+            assert!(
+                inc["component"].as_str().unwrap().contains("/umd-release/umd-release@"),
+                "{file}"
+            );
+            for (k, v) in inc["inputs"].as_object().unwrap() {
+                let input = inputs.get(k).unwrap_or_else(|| panic!("{file}: no input {k}"));
+                if let Some(options) = input["options"].as_array() {
+                    assert!(options.contains(v), "{file}: {k}: {v} is not an option");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_gitlab_component_script_passes_shellcheck() {
+    if Command::new("shellcheck").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("UMD_RELEASE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "shellcheck is required (UMD_RELEASE_REQUIRE_TOOLS=1)"
+        );
+        return;
+    }
+    let (_, job, _) = component();
+    let job = job.as_object().unwrap().values().next().unwrap().clone();
+    let script: Vec<&str> = job["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("component.sh");
+    std::fs::write(&path, format!("#!/usr/bin/env bash\n{}", script.join("\n"))).unwrap();
+    let out = Command::new("shellcheck")
+        .args(["--shell=bash", "--severity=style", "--format=gcc"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}

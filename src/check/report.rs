@@ -361,6 +361,42 @@ pub fn sarif(report: &Report) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
+/// GitLab Code Quality (`artifacts:reports:codequality`): one entry per finding,
+/// with a fingerprint stable across runs so merge requests show what changed.
+pub fn codequality(report: &Report) -> String {
+    use sha2::Digest;
+    let severity = |s: Severity| match s {
+        Severity::Error => "critical",
+        Severity::Warning => "minor",
+        _ => "info",
+    };
+    let issues: Vec<serde_json::Value> = report
+        .policies
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
+        .map(|(p, f)| {
+            let (path, line) = match &f.location {
+                Some(l) => (
+                    l.file.display().to_string().replace('\\', "/"),
+                    l.line.unwrap_or(1),
+                ),
+                None => (crate::policy::card::FILE_NAME.to_string(), 1),
+            };
+            let fingerprint = sha2::Sha256::digest(
+                format!("{}\0{}\0{path}\0{line}\0{}", p.policy, f.rule, f.message).as_bytes(),
+            );
+            serde_json::json!({
+                "description": format!("{} [{}] Hint: {}", f.message, p.name, f.hint),
+                "check_name": f.rule,
+                "fingerprint": fingerprint.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                "severity": severity(f.severity),
+                "location": { "path": path, "lines": { "begin": line } },
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&issues).unwrap_or_default() + "\n"
+}
+
 /// Escapes a workflow command's message as the Actions toolkit does (`escapeData`).
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")

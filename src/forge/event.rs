@@ -140,9 +140,182 @@ pub fn parse(name: &str, path: &str, json: &str) -> Result<Event, EventError> {
     })
 }
 
+/// Core label names from GitLab's scoped ones: `state::x` is `state:x`.
+/// Only the tool's own prefixes are translated; other labels pass as they are.
+pub fn unscope(label: &str) -> String {
+    for prefix in ["state", "dist", "product"] {
+        if let Some(rest) = label
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix("::"))
+        {
+            return format!("{prefix}:{rest}");
+        }
+    }
+    label.to_string()
+}
+
+#[derive(Deserialize)]
+struct GlPayload {
+    object_kind: String,
+    #[serde(default)]
+    user: Option<GlUser>,
+    #[serde(default)]
+    object_attributes: Option<serde_json::Value>,
+    #[serde(default)]
+    issue: Option<serde_json::Value>,
+    #[serde(default)]
+    changes: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct GlUser {
+    username: String,
+}
+
+/// Parses a GitLab webhook payload (`Issue Hook` or `Note Hook`), as a project
+/// webhook hands it to the pipeline trigger API (the file in `TRIGGER_PAYLOAD`).
+pub fn parse_gitlab(path: &str, json: &str) -> Result<Event, EventError> {
+    let shape = |message: String| EventError::Shape {
+        path: path.to_string(),
+        name: "GitLab webhook".to_string(),
+        message,
+    };
+    let p: GlPayload = serde_json::from_str(json).map_err(|e| shape(e.to_string()))?;
+    let actor = p
+        .user
+        .map(|u| u.username)
+        .ok_or_else(|| shape("no `user`".into()))?;
+    let titles = |v: Option<&serde_json::Value>| -> Vec<String> {
+        v.and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|l| l["title"].as_str())
+                    .map(unscope)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let attrs = p.object_attributes.unwrap_or_default();
+    let num = |v: &serde_json::Value| v["iid"].as_u64();
+    match p.object_kind.as_str() {
+        "issue" => {
+            let issue = num(&attrs).ok_or_else(|| shape("no `object_attributes.iid`".into()))?;
+            let labels = titles(attrs.get("labels"));
+            let changes = p.changes.unwrap_or_default();
+            let before = titles(changes.pointer("/labels/previous"));
+            let after = titles(changes.pointer("/labels/current"));
+            let added = after.iter().find(|l| !before.contains(l)).cloned();
+            let removed = before.iter().find(|l| !after.contains(l)).cloned();
+            let kind = if changes.get("labels").is_some() {
+                match (added, removed) {
+                    (Some(l), _) => EventKind::Labeled { label: Some(l) },
+                    (None, Some(l)) => EventKind::Unlabeled { label: Some(l) },
+                    (None, None) => EventKind::Labeled { label: None },
+                }
+            } else {
+                match attrs["action"].as_str().unwrap_or("") {
+                    "open" => EventKind::Opened,
+                    "update" => EventKind::Edited,
+                    a => EventKind::Other {
+                        name: "issue".into(),
+                        action: a.into(),
+                    },
+                }
+            };
+            Ok(Event {
+                kind,
+                issue,
+                actor,
+                title: attrs["title"].as_str().unwrap_or_default().into(),
+                body: attrs["description"].as_str().unwrap_or_default().into(),
+                labels,
+            })
+        }
+        "note" if attrs["noteable_type"] == "Issue" => {
+            let issue_v = p.issue.unwrap_or_default();
+            let issue = num(&issue_v).ok_or_else(|| shape("no `issue.iid`".into()))?;
+            let kind = if attrs["system"].as_bool() == Some(true) {
+                EventKind::Other {
+                    name: "note".into(),
+                    action: "system".into(),
+                }
+            } else {
+                EventKind::Comment {
+                    id: attrs["id"].as_u64().unwrap_or_default(),
+                    body: attrs["note"].as_str().unwrap_or_default().into(),
+                }
+            };
+            Ok(Event {
+                kind,
+                issue,
+                actor,
+                title: issue_v["title"].as_str().unwrap_or_default().into(),
+                body: issue_v["description"].as_str().unwrap_or_default().into(),
+                labels: titles(issue_v.get("labels")),
+            })
+        }
+        kind => Ok(Event {
+            kind: EventKind::Other {
+                name: kind.to_string(),
+                action: attrs["action"].as_str().unwrap_or_default().into(),
+            },
+            issue: 0,
+            actor,
+            title: String::new(),
+            body: String::new(),
+            labels: Vec::new(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn gitlab_fixture(name: &str) -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "{}/tests/fixtures/gitlab/webhooks/{name}.payload.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn gitlab_payloads_parse() {
+        let issue = gitlab_fixture("issue");
+        let e = parse_gitlab("p", &issue.to_string()).unwrap();
+        assert_eq!((e.issue, e.actor.as_str()), (23, "root"));
+        assert_eq!(e.kind, EventKind::Labeled { label: Some("Platform".into()) });
+        // A state label added, scoped as GitLab names it.
+        let mut v = issue.clone();
+        v["changes"]["labels"]["current"][0]["title"] = "state::verification".into();
+        v["object_attributes"]["labels"][0]["title"] = "state::verification".into();
+        let e = parse_gitlab("p", &v.to_string()).unwrap();
+        assert_eq!(e.kind, EventKind::Labeled { label: Some("state:verification".into()) });
+        assert_eq!(e.labels, ["state:verification"]);
+        // Removed only.
+        v["changes"]["labels"]["current"] = serde_json::json!([]);
+        let e = parse_gitlab("p", &v.to_string()).unwrap();
+        assert_eq!(e.kind, EventKind::Unlabeled { label: Some("API".into()) });
+        // Opened, without label changes.
+        v.as_object_mut().unwrap().remove("changes");
+        assert_eq!(parse_gitlab("p", &v.to_string()).unwrap().kind, EventKind::Opened);
+
+        let note = gitlab_fixture("note.issue");
+        let e = parse_gitlab("p", &note.to_string()).unwrap();
+        assert_eq!((e.issue, e.actor.as_str()), (17, "root"));
+        assert_eq!(e.kind, EventKind::Comment { id: 1241, body: "Hello world".into() });
+        let mut sys = note.clone();
+        sys["object_attributes"]["system"] = true.into();
+        assert!(matches!(parse_gitlab("p", &sys.to_string()).unwrap().kind, EventKind::Other { .. }));
+        let err = parse_gitlab("trigger.json", "{}").unwrap_err().to_string();
+        assert!(err.starts_with("trigger.json: the `GitLab webhook` event payload"), "{err}");
+        assert_eq!(unscope("dist::cmd-os-1"), "dist:cmd-os-1");
+        assert_eq!(unscope("bug::x"), "bug::x");
+    }
 
     fn fixture(name: &str) -> String {
         std::fs::read_to_string(format!(

@@ -35,6 +35,9 @@ pub fn umd(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_umd-release"));
     for var in [
         "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "UMD_RELEASE_CODEQUALITY",
+        "TRIGGER_PAYLOAD",
         "GITHUB_STEP_SUMMARY",
         "GITHUB_OUTPUT",
         "GITHUB_REF_NAME",
