@@ -7,6 +7,7 @@
 pub mod announce;
 pub mod check;
 pub mod dashboard;
+pub mod export;
 pub mod forge;
 pub mod intake;
 pub mod package;

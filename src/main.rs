@@ -79,6 +79,8 @@ enum Command {
     Announce(AnnounceArgs),
     /// Release an announced distribution release: its submissions move to Released, a review issue opens
     Publish(PublishArgs),
+    /// Export a published distribution release as EGI's JSON records (egi-software-releases)
+    Export(ExportArgs),
     /// Write the status dashboard (a static site: index.html, style.css, app.js) to a directory
     Dashboard {
         #[command(flatten)]
@@ -252,6 +254,31 @@ struct PublishArgs {
     /// Who releases (must hold the role of the move to Released, e.g. release-manager)
     #[arg(long = "as", value_name = "USER", env = "GITHUB_ACTOR")]
     actor: String,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// The product and distribution JSON files of EGI's UMD release repository
+    EgiSoftwareReleases,
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// The distribution (policy id, e.g. cmd-os-1)
+    #[arg(long, value_name = "ID")]
+    distribution: String,
+    /// The published distribution release, X.Y.Z
+    #[arg(long, value_name = "X.Y.Z")]
+    version: String,
+    /// Directory to write the JSON files to (created if missing)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
     #[command(flatten)]
     pipeline: PipelineArgs,
 }
@@ -444,6 +471,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Comment(args) => cmd_comment(args),
         Command::Sweep(args) => cmd_sweep(args),
         Command::Announce(args) => cmd_announce(args),
+        Command::Export(args) => cmd_export(args),
         Command::Publish(args) => cmd_publish(args),
         Command::Dashboard {
             tracker,
@@ -2004,6 +2032,154 @@ fn cmd_publish(args: PublishArgs) -> Result<u8, Failure> {
             ""
         }
     ));
+    print(&out)?;
+    Ok(0)
+}
+
+fn cmd_export(args: ExportArgs) -> Result<u8, Failure> {
+    use umd_release::announce::ReleaseKey;
+    use umd_release::export::egi;
+    let ExportFormat::EgiSoftwareReleases = args.format;
+    release_version(&args.version)?;
+    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
+    let (_, policies) = pipeline_rules(&*tracker, &args.pipeline)?;
+    let policy = distribution_policy(&args.distribution, &policies)?;
+    let key = ReleaseKey {
+        dist: policy.id.clone(),
+        version: args.version.clone(),
+    };
+    let Some((ann, record)) =
+        umd_release::tracker::sync::find_release(&*tracker, &key).map_err(tracker_failure)?
+    else {
+        return Err(bad_input(anyhow!(
+            "{} {} was never announced in {}",
+            policy.name,
+            key.version,
+            tracker.describe()
+        )));
+    };
+    let Some(published) = record.published else {
+        return Err(bad_input(anyhow!(
+            "{} {} is announced (#{}) but not published: run `umd-release publish` first",
+            policy.name,
+            key.version,
+            ann.number
+        )));
+    };
+    let mut states = Vec::new();
+    for (k, number) in &record.products {
+        let issue = tracker.get_issue(*number).map_err(tracker_failure)?;
+        let state = umd_release::submission::parse(&issue.body)
+            .and_then(|b| b.state)
+            .filter(|s| &s.key == k)
+            .ok_or_else(|| {
+                bad_input(anyhow!(
+                    "#{number} no longer holds the submission {}: its state block was edited",
+                    k.id()
+                ))
+            })?;
+        states.push(state);
+    }
+    let empty = umd_release::submission::Release::default();
+    let gpgkey = egi::known_gpgkey(&policy).unwrap_or("");
+    let products: Vec<egi::ProductInput> = states
+        .iter()
+        .map(|s| egi::ProductInput {
+            state: s,
+            release: s.release.as_ref().unwrap_or(&empty),
+            policy: &policy,
+            distribution_version: &key.version,
+            release_date: published.date(),
+            current_state: "Production",
+            gpgkey,
+        })
+        .collect();
+    // The release notes list the products, as EGI's records do; names are keys
+    // (plain), links are escaped by html_escape.
+    let items: Vec<String> = products
+        .iter()
+        .map(|p| {
+            let name = format!("{} {}", p.state.key.product, p.state.key.version);
+            match p
+                .release
+                .release_notes_url
+                .as_deref()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            {
+                Some(u) => format!(
+                    "<li>{} - <a href=\"{}\">{}</a></li>",
+                    egi::html_escape(&name),
+                    egi::html_escape(u),
+                    egi::html_escape(u)
+                ),
+                None => format!("<li>{}</li>", egi::html_escape(&name)),
+            }
+        })
+        .collect();
+    let notes_html = format!(
+        "This release contains the following products and updates: <br><ul>{}</ul>",
+        items.concat()
+    );
+    let a = &policy.pipeline.announcement;
+    let fill = |s: &str| s.replace("{version}", &key.version);
+    let names: Vec<String> = products
+        .iter()
+        .map(|p| format!("{} {}", p.state.key.product, p.state.key.version))
+        .collect();
+    let created = ann.created_at;
+    let dist = egi::distribution_json(&egi::DistributionInput {
+        policy: &policy,
+        version: &key.version,
+        date: published,
+        created,
+        description: &fill(&a.description),
+        release_notes_html: &notes_html,
+        installation_notes: &a.installation_notes,
+        contact: &a.contact,
+        technical_contact: &a.technical_contact,
+        known_issues: &a
+            .details_url
+            .as_deref()
+            .map(|u| format!("Please visit {} for known issues.", fill(u)))
+            .unwrap_or_default(),
+        change_log: &format!("This release adds {}.", names.join(", ")),
+        additional_details: &a.details_url.as_deref().map(fill).unwrap_or_default(),
+        products: products.clone(),
+        id: ann.number,
+    });
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))
+        .map_err(bad_input)?;
+    let mut written = Vec::new();
+    let mut write = |name: String, v: &serde_json::Value| -> Result<(), Failure> {
+        let path = args.out.join(&name);
+        let text = serde_json::to_string_pretty(v).map_err(bad_input)? + "\n";
+        write_atomic(&path, &text).map_err(bad_input)?;
+        written.push(path.display().to_string());
+        Ok(())
+    };
+    write(
+        format!("distribution-{}-{}.json", policy.distribution, key.version),
+        &dist,
+    )?;
+    for p in &products {
+        write(
+            format!(
+                "product-{}-{}.json",
+                p.state.key.product, p.state.key.version
+            ),
+            &egi::product_json(p),
+        )?;
+    }
+    let mut out = format!(
+        "{} {}: {} file(s) in EGI's software-releases format\n",
+        policy.name,
+        key.version,
+        written.len()
+    );
+    for w in &written {
+        out.push_str(&format!("  {w}\n"));
+    }
     print(&out)?;
     Ok(0)
 }

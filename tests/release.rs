@@ -181,6 +181,7 @@ fn announce_publish_and_review(rig: &Rig) {
     );
     // Publishing again is a no-op.
     assert!(publish(rig, "carol").stdout.contains("already published"));
+    exported_records_have_egi_s_shape(rig);
 
     // The review: reminded once after its week, closed as unanswered a week later.
     rig.at("2026-11-23T07:00:00Z");
@@ -205,6 +206,49 @@ fn announce_publish_and_review(rig: &Rig) {
     assert!(!review.open && review.labels.contains(&"unanswered".to_string()));
     let comments = t.list_comments(3).unwrap();
     assert_eq!(comments.len(), 2, "a reminder and the closing note");
+}
+
+/// `export` writes EGI's two records, shaped exactly as the published ones.
+fn exported_records_have_egi_s_shape(rig: &Rig) {
+    use umd_release::export::egi::shape_differences;
+    let out = rig.tmp.path().join("egi");
+    let r = run(&mut rig.cmd(&[
+        "export",
+        "--format",
+        "egi-software-releases",
+        "--distribution",
+        "cmd-os-1",
+        "--version",
+        "1.5.0",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("CMD-OS 1 1.5.0: 2 file(s)"),
+        "{}",
+        r.stdout
+    );
+    let read = |p: std::path::PathBuf| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let fixtures = support::manifest_dir().join("tests/fixtures/egi");
+    let dist = read(out.join("distribution-CMD-OS-1.5.0.json"));
+    let want = read(fixtures.join("software-releases-distribution-CMD-OS-1.3.0.json"));
+    assert_eq!(shape_differences(&want, &dist), Vec::<String>::new());
+    assert_eq!(dist["distributionVersion"], "1.5.0");
+    assert_eq!(dist["products"][0]["productName"], "site-info-publisher");
+    let product = read(out.join("product-site-info-publisher-1.4.0.json"));
+    let want = read(fixtures.join("software-releases-product-apel-2.1.0-el9.json"));
+    assert_eq!(shape_differences(&want, &product), Vec::<String>::new());
+    assert_eq!(product["distributionType"], "CMD-OS");
+    let platforms: Vec<&str> = product["target"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(platforms, ["centos7", "xenial"]);
 }
 
 #[test]

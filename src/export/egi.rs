@@ -1,0 +1,940 @@
+//! EGI's JSON release records, as EGI's UMD release repository
+//! (egi-qc/software-releases) keeps them. Pure: a submission's state, its
+//! release record and the policy in, a [`serde_json::Value`] out.
+//!
+//! Two formats, both reproduced field for field from published records (the
+//! fixtures in `tests/fixtures/egi/`):
+//!
+//! - the **product file** ([`product_json`]): one product release, the input of
+//!   EGI's repository pipeline, which downloads every `target[].rpms` entry and
+//!   takes the last path segment as the file name. Plain JSON data: texts are
+//!   written as they are (no HTML escaping), version parts are *strings*.
+//! - the **distribution record** ([`distribution_json`]): one distribution
+//!   release with its announcement texts and its products, as the repository's
+//!   web pages show them. Version parts and ids are *numbers*, dates
+//!   `YYYY-MM-DD HH:MM:SS`, and texts are HTML-escaped (see "Escaping").
+//!
+//! Key order: the `json!` literals below list the keys in the published order;
+//! a [`serde_json::Value`] keeps them sorted unless serde_json's
+//! `preserve_order` feature is on. The order means nothing to EGI's tools.
+//!
+//! # Product file: where each field comes from
+//!
+//! | field | source |
+//! |---|---|
+//! | `name` | submission key's product (`state.key.product`) |
+//! | `version` | submission key's version |
+//! | `currentState` | [`ProductInput::current_state`] (e.g. `Production`) |
+//! | `technology_provider` | [`Release::provider`] |
+//! | `contact`, `technicalContact` | [`Release::contact`], [`Release::technical_contact`] |
+//! | `description` | [`Release::description`] |
+//! | `releaseDate` | [`ProductInput::release_date`], `YYYY-MM-DD` |
+//! | `majorVersion`, `minorVersion`, `revisionVersion` | the key's version (semver `X.Y.Z`), as strings |
+//! | `releaseNotes` | [`Release::release_notes_url`], else [`Release::notes`], else `N/A` |
+//! | `changeLog` | [`Release::notes`] (the changelog section), else the release notes URL, else `N/A` |
+//! | `documentationLinks` | [`Release::documentation`], http(s) links only |
+//! | `repositoryURL` | the first target's repository (as `target[].repositoryURL`), else the distribution's |
+//! | `distributionType` | [`Policy::distribution`] |
+//! | `distributionVersion` | [`ProductInput::distribution_version`] |
+//! | `capabilities` | [`Release::capabilities`] |
+//! | `extraOSRepos` | always `[]`: extra OS repositories (e.g. `crb`) are nowhere in our data |
+//! | `target[]` | one per [`ReleaseTarget`]: `platform` = target id, `arch`, `repositoryURL` = [`ReleaseTarget::repository`], else the policy target's `repository`; `gpgkey` = [`ProductInput::gpgkey`]; `rpms` = [`ReleaseTarget::packages`] |
+//! | `softwareConfigurationLink` | fixed `""` |
+//! | `dummy` | fixed [`DUMMY`] (`count 1`): a counter people bump so that a commit touches the file and EGI's pipeline runs again |
+//!
+//! # Distribution record: where each field comes from
+//!
+//! | field | source |
+//! |---|---|
+//! | `id` | [`DistributionInput::id`] |
+//! | `distributionType` | [`Policy::distribution`] |
+//! | `distributionVersion` and its three parts | [`DistributionInput::version`] (numbers) |
+//! | `currentState` | fixed [`DEPLOYED`]: the record is written for a release |
+//! | `releaseDate`, `lastUpdated` | [`DistributionInput::date`] |
+//! | `created` | [`DistributionInput::created`] |
+//! | `description` | [`DistributionInput::description`], plain text, escaped once |
+//! | `repositoryURL` | the policy's `pipeline.announcement.repository`, else `sw/production/<distribution>/<major>` |
+//! | `releaseNotes` | [`DistributionInput::release_notes_html`], escaped once |
+//! | `additionalDetails` | [`DistributionInput::additional_details`] (a URL), as is |
+//! | `installationNotes`, `contact`, `technicalContact`, `knownIssues`, `changeLog` | the input's plain texts, as HTML, escaped once |
+//! | `products[]` | one per [`ProductInput`], in order (below) |
+//!
+//! A product in the distribution record (a different shape from the product file):
+//!
+//! | field | source |
+//! |---|---|
+//! | `id`, `productId` | position in `products`, from 1: EGI's database ids do not exist here |
+//! | `name` | `<provider short name>.<product>`, lowercased, blanks as `_` ([`record_name`]) |
+//! | `productName` | the key's product |
+//! | `version` and its three parts | the key's version (numbers) |
+//! | `distributionType`, `distributionVersion` | the distribution's |
+//! | `description`, `contact`, `technicalContact`, `technologyProvider` | the [`Release`] |
+//! | `currentState` | fixed [`DEPLOYED`] |
+//! | `repositoryURL` | the distribution's |
+//! | `technologyProviderShortName` | [`provider_short_name`]: the provider uppercased, blanks removed |
+//! | `releaseDate`, `lastUpdated` | the distribution's date |
+//! | `releaseNotes`, `changeLog` | as in the product file |
+//! | `knownIssues` | [`Release::known_issues_url`], else `null` |
+//! | `installationNotes` | [`Release::installation_url`], else `null` |
+//! | `additionalDetails`, `apicallback`, `softwareConfigurationLink` | fixed `null` |
+//! | `keywords` | fixed, the string `"[]"` |
+//! | `documentationLinks` | a JSON-encoded *string* ([`documentation_links`]) |
+//! | `capabilities` | [`Release::capabilities`] |
+//! | `capability` | the first capability, else `null` |
+//! | `targets[]` | one per [`ReleaseTarget`]: `id` (position among all targets of the record, from 1), `productId`, `platform`, `arch`, `repositoryURL` as in the product file, `gpgkey` and `rpms` `null` as published (the product file carries them), `apicallback` `""` (no admin-repo report exists; a string as published), `status` 1 |
+//! | `distributionId` | [`DistributionInput::id`] |
+//! | `status` | fixed 1 |
+//!
+//! # Escaping
+//!
+//! The published distribution records store the announcement texts as HTML
+//! escaped once (`&lt;ul&gt;&lt;li&gt;…`, `&amp;nbsp;`): a page unescapes them
+//! once and shows the HTML. So:
+//!
+//! - `releaseNotes` is [`DistributionInput::release_notes_html`] (HTML we
+//!   generated, untrusted parts already escaped in it) escaped once;
+//! - the other announcement texts (`installationNotes`, `contact`,
+//!   `technicalContact`, `knownIssues`, `changeLog`) are plain text: made HTML
+//!   first ([`text_to_html`]: escaped, newlines as `<br>`), then escaped once
+//!   like `releaseNotes`. An untrusted `<script>` comes out as
+//!   `&amp;lt;script&amp;gt;`: still escaped after the page's one unescaping;
+//! - `description` and every text of a product (description, release notes,
+//!   changelog, contacts, provider, capabilities, links) are plain text in the
+//!   published records (raw newlines, never markup), escaped once with
+//!   [`html_escape`] so that they are inert wherever a page puts them.
+//!
+//! [`html_escape`] escapes `&`, `<`, `>` and `"` as PHP's `htmlspecialchars`
+//! did for these records (the fixture keeps `EGI's` as is); our HTML quotes its
+//! attributes with `"`.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+use time::{Date, OffsetDateTime};
+
+use crate::policy::Policy;
+use crate::submission::{Release, ReleaseTarget, State};
+
+/// The product file's `dummy`: a counter people bump to re-trigger EGI's pipeline.
+pub const DUMMY: &str = "count 1";
+/// `currentState` of a distribution record and of its products.
+pub const DEPLOYED: &str = "deployed";
+/// The `type` of every documentation link in a distribution record.
+pub const DOCUMENTATION_LINK_TYPE: &str = "other";
+/// What the published records write where a text is not available.
+pub const NOT_AVAILABLE: &str = "N/A";
+
+/// One product release: the product file, or one of a distribution record's products.
+#[derive(Debug, Clone)]
+pub struct ProductInput<'a> {
+    /// The submission: its key gives the product name and version.
+    pub state: &'a State,
+    /// The release record captured at submission (`state.release`).
+    pub release: &'a Release,
+    pub policy: &'a Policy,
+    /// The distribution release the product goes into, e.g. `5.0.0`.
+    pub distribution_version: &'a str,
+    pub release_date: Date,
+    /// The product file's `currentState`, e.g. `Production`.
+    pub current_state: &'a str,
+    /// The repository's signing key URL (`target[].gpgkey`); see [`known_gpgkey`].
+    pub gpgkey: &'a str,
+}
+
+/// One distribution release with its announcement texts and products.
+#[derive(Debug, Clone)]
+pub struct DistributionInput<'a> {
+    pub policy: &'a Policy,
+    /// The distribution release, e.g. `1.3.0`.
+    pub version: &'a str,
+    /// Release date (`releaseDate`, `lastUpdated`), written as given, without zone.
+    pub date: OffsetDateTime,
+    /// When the release was prepared (`created`).
+    pub created: OffsetDateTime,
+    /// Plain text.
+    pub description: &'a str,
+    /// HTML we generated; untrusted parts must already be escaped in it.
+    pub release_notes_html: &'a str,
+    /// Plain text.
+    pub installation_notes: &'a str,
+    /// Plain text.
+    pub contact: &'a str,
+    /// Plain text.
+    pub technical_contact: &'a str,
+    /// Plain text.
+    pub known_issues: &'a str,
+    /// Plain text.
+    pub change_log: &'a str,
+    /// A URL with more details, written as is.
+    pub additional_details: &'a str,
+    pub products: Vec<ProductInput<'a>>,
+    /// The record's id (`id`, `products[].distributionId`).
+    pub id: u64,
+}
+
+/// The product file of one product release (see the module docs for the fields).
+pub fn product_json(input: &ProductInput) -> Value {
+    let key = &input.state.key;
+    let release = input.release;
+    let [major, minor, revision] = version_parts(&key.version);
+    let targets: Vec<Value> = release
+        .targets
+        .iter()
+        .map(|target| {
+            json!({
+                "platform": target.id,
+                "arch": target.arch,
+                "repositoryURL": target_repository(input.policy, target),
+                "gpgkey": input.gpgkey,
+                // EGI's format names the package list `rpms` whatever the
+                // package format: a deb target lists its .deb URLs here too.
+                "rpms": target.packages,
+            })
+        })
+        .collect();
+    let repository = release
+        .targets
+        .first()
+        .map(|target| target_repository(input.policy, target))
+        .filter(|repository| !repository.is_empty())
+        .unwrap_or_else(|| distribution_repository(input.policy));
+    json!({
+        "name": key.product,
+        "version": key.version,
+        "currentState": input.current_state,
+        "technology_provider": release.provider,
+        "contact": release.contact,
+        "technicalContact": release.technical_contact,
+        "description": release.description,
+        "releaseDate": format_date(input.release_date),
+        "majorVersion": major.to_string(),
+        "minorVersion": minor.to_string(),
+        "revisionVersion": revision.to_string(),
+        "releaseNotes": release_notes(release),
+        "changeLog": change_log(release),
+        "documentationLinks": web_links(&release.documentation),
+        "repositoryURL": repository,
+        "distributionType": input.policy.distribution,
+        "distributionVersion": input.distribution_version,
+        "capabilities": release.capabilities,
+        "extraOSRepos": [],
+        "target": targets,
+        "softwareConfigurationLink": "",
+        "dummy": DUMMY,
+    })
+}
+
+/// The distribution record of one distribution release (see the module docs).
+pub fn distribution_json(input: &DistributionInput) -> Value {
+    let policy = input.policy;
+    let [major, minor, revision] = version_parts(input.version);
+    let date = format_datetime(input.date);
+    let repository = distribution_repository(policy);
+    let mut target_id = 0u64;
+    let products: Vec<Value> = input
+        .products
+        .iter()
+        .zip(1u64..)
+        .map(|(product, product_id)| {
+            let targets = product
+                .release
+                .targets
+                .iter()
+                .map(|target| {
+                    target_id += 1;
+                    json!({
+                        "id": target_id,
+                        "productId": product_id,
+                        "platform": html_escape(&target.id),
+                        "arch": html_escape(&target.arch),
+                        "repositoryURL": html_escape(&target_repository(product.policy, target)),
+                        "gpgkey": null,
+                        "rpms": null,
+                        "apicallback": "",
+                        "status": 1,
+                    })
+                })
+                .collect();
+            distribution_product(input, product, product_id, &date, &repository, targets)
+        })
+        .collect();
+    json!({
+        "id": input.id,
+        "distributionType": policy.distribution,
+        "distributionVersion": input.version,
+        "currentState": DEPLOYED,
+        "majorVersion": major,
+        "minorVersion": minor,
+        "revisionVersion": revision,
+        "releaseDate": date,
+        "created": format_datetime(input.created),
+        "lastUpdated": date,
+        "description": html_escape(input.description),
+        "repositoryURL": repository,
+        "releaseNotes": html_escape(input.release_notes_html),
+        "additionalDetails": input.additional_details,
+        "installationNotes": escaped_html(input.installation_notes),
+        "contact": escaped_html(input.contact),
+        "technicalContact": escaped_html(input.technical_contact),
+        "knownIssues": escaped_html(input.known_issues),
+        "changeLog": escaped_html(input.change_log),
+        "products": products,
+    })
+}
+
+/// One of a distribution record's products.
+fn distribution_product(
+    dist: &DistributionInput,
+    product: &ProductInput,
+    product_id: u64,
+    date: &str,
+    repository: &str,
+    targets: Vec<Value>,
+) -> Value {
+    let key = &product.state.key;
+    let release = product.release;
+    let [major, minor, revision] = version_parts(&key.version);
+    let escaped_url = |url: Option<&String>| web_url(url.map(String::as_str)).map(html_escape);
+    let capabilities: Vec<String> = release
+        .capabilities
+        .iter()
+        .map(|c| html_escape(c))
+        .collect();
+    let capability = capabilities.first().cloned();
+    let links: Vec<String> = web_links(&release.documentation)
+        .into_iter()
+        .map(html_escape)
+        .collect();
+    json!({
+        "id": product_id,
+        "name": html_escape(&record_name(&release.provider, &key.product)),
+        "productName": html_escape(&key.product),
+        "version": html_escape(&key.version),
+        "majorVersion": major,
+        "minorVersion": minor,
+        "revisionVersion": revision,
+        "distributionType": dist.policy.distribution,
+        "distributionVersion": dist.version,
+        "description": html_escape(&release.description),
+        "currentState": DEPLOYED,
+        "contact": html_escape(&release.contact),
+        "technicalContact": html_escape(&release.technical_contact),
+        "repositoryURL": repository,
+        "technologyProvider": html_escape(&release.provider),
+        "technologyProviderShortName": html_escape(&provider_short_name(&release.provider)),
+        "releaseDate": date,
+        "lastUpdated": date,
+        "releaseNotes": html_escape(&release_notes(release)),
+        "knownIssues": escaped_url(release.known_issues_url.as_ref()),
+        "changeLog": html_escape(&change_log(release)),
+        "additionalDetails": null,
+        "installationNotes": escaped_url(release.installation_url.as_ref()),
+        "keywords": "[]",
+        "apicallback": null,
+        "documentationLinks": documentation_links(&links),
+        "capabilities": capabilities,
+        "capability": capability,
+        "targets": targets,
+        "softwareConfigurationLink": null,
+        "distributionId": dist.id,
+        "productId": product_id,
+        "status": 1,
+    })
+}
+
+/// Escapes `&`, `<`, `>` and `"` for HTML, as the published records do
+/// (PHP's `htmlspecialchars` with its old default: `'` stays).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text as HTML: escaped, each line break a `<br>`.
+pub fn text_to_html(s: &str) -> String {
+    html_escape(s).replace("\r\n", "\n").replace('\n', "<br>")
+}
+
+/// Plain text as a distribution record stores an announcement text: as HTML,
+/// escaped once.
+fn escaped_html(s: &str) -> String {
+    html_escape(&text_to_html(s))
+}
+
+/// A distribution record's `documentationLinks`: a JSON-encoded string, PHP
+/// style (`\/`), in the shape PHP gave an XML `documentationLink` list. One
+/// link is an object, as published: `{"documentationLink":{"link":"https:\/\/…","type":"other"}}`.
+/// Several links are an array of such objects (`{"documentationLink":[{…},{…}]}`,
+/// what PHP's `json_encode` makes of repeated XML elements: the published
+/// records never show two); none is `{}` (an empty element).
+pub fn documentation_links<S: AsRef<str>>(links: &[S]) -> String {
+    let entry = |link: &S| json!({"link": link.as_ref(), "type": DOCUMENTATION_LINK_TYPE});
+    let value = match links {
+        [] => json!({}),
+        [one] => json!({ "documentationLink": entry(one) }),
+        many => json!({ "documentationLink": many.iter().map(entry).collect::<Vec<_>>() }),
+    };
+    php_json_encode(&value)
+}
+
+/// JSON as PHP's `json_encode` writes it by default: `/` as `\/` and every
+/// non-ASCII character as `\uXXXX` (UTF-16). The published records are written
+/// so; use it to write a record byte for byte in their style.
+pub fn php_json_encode(value: &Value) -> String {
+    let plain = value.to_string();
+    let mut out = String::with_capacity(plain.len() + plain.len() / 8);
+    for c in plain.chars() {
+        match c {
+            // serde_json never escapes `/`, so every `/` is a character of a string.
+            '/' => out.push_str("\\/"),
+            c if c.is_ascii() => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `[major, minor, revision]` of a version: semver `X.Y.Z` (a leading `v` and
+/// anything after the patch number are ignored); a part that is missing or not
+/// a number is 0.
+pub fn version_parts(version: &str) -> [u64; 3] {
+    let version = version.trim();
+    let version = version.strip_prefix(['v', 'V']).unwrap_or(version);
+    if let Ok(v) = semver::Version::parse(version) {
+        return [v.major, v.minor, v.patch];
+    }
+    let mut parts = [0; 3];
+    for (slot, part) in parts.iter_mut().zip(version.split('.')) {
+        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+        *slot = digits.parse().unwrap_or(0);
+    }
+    parts
+}
+
+/// `technologyProviderShortName`: the provider uppercased, blanks removed
+/// (`infoprovider` → `INFOPROVIDER`, as published).
+pub fn provider_short_name(provider: &str) -> String {
+    provider
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A distribution record product's `name`: `<provider short name>.<product>`,
+/// lowercased, blanks as `_` (`apel.apel-ssm`, `ifca.caso`), as EGI's tools
+/// name a product.
+pub fn record_name(provider: &str, product: &str) -> String {
+    format!("{}.{}", provider_short_name(provider), product)
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// The signing key URL EGI's published product files give for a policy's
+/// repositories, where known: UMD 5 and UMD 4 (from egi-qc/software-releases'
+/// `json/umd5/*.json` and `json/umd4/*.json`). Policies do not carry it (yet):
+/// pass it as [`ProductInput::gpgkey`], empty when unknown.
+pub fn known_gpgkey(policy: &Policy) -> Option<&'static str> {
+    match (policy.distribution.as_str(), policy.major) {
+        ("UMD", 5) => Some("https://repository.egi.eu/repository/umd/5/UMD-5-RPM-PGP-KEY"),
+        ("UMD", 4) => Some("http://repository.egi.eu/sw/production/umd/UMD-RPM-PGP-KEY"),
+        _ => None,
+    }
+}
+
+/// The shape of a JSON value: objects map each key to the shape of its value,
+/// arrays become `[shape of the first element]` (`[]` when empty), scalars the
+/// name of their type (`null`, `bool`, `integer`, `float`, `string`). Two
+/// records have the same format when their shapes agree ([`shape_differences`]).
+pub fn shape(value: &Value) -> Value {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Number(n) if n.is_f64() => "float".into(),
+        Value::Number(_) => "integer".into(),
+        Value::String(_) => "string".into(),
+        Value::Array(items) => Value::Array(items.first().map(shape).into_iter().collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), shape(v)))
+                .collect::<Map<_, _>>(),
+        ),
+    }
+}
+
+/// Where `actual`'s shape differs from `expected`'s, one line per difference
+/// with its path (`$.products[0].targets`): a missing or extra field, a
+/// different type. An empty array on either side says nothing about its
+/// elements, so it agrees with any array; a null in `expected` (a nullable
+/// text field) agrees with a string.
+pub fn shape_differences(expected: &Value, actual: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff(&shape(expected), &shape(actual), "$", &mut out);
+    out
+}
+
+fn diff(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                match a.get(k) {
+                    Some(av) => diff(ev, av, &format!("{path}.{k}"), out),
+                    None => out.push(format!("{path}.{k}: missing (expected {})", kind(ev))),
+                }
+            }
+            for (k, av) in a.iter().filter(|(k, _)| !e.contains_key(*k)) {
+                out.push(format!("{path}.{k}: not in the reference ({})", kind(av)));
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if let (Some(ev), Some(av)) = (e.first(), a.first()) {
+                diff(ev, av, &format!("{path}[0]"), out);
+            }
+        }
+        _ if expected == actual => {}
+        // The published records leave some text fields null (EGI's database
+        // columns are nullable text): a string where they have null is the
+        // same field filled in, not another shape.
+        (Value::String(e), Value::String(a)) if e == "null" && a == "string" => {}
+        _ => out.push(format!(
+            "{path}: expected {}, got {}",
+            kind(expected),
+            kind(actual)
+        )),
+    }
+}
+
+/// A shape's type in words.
+fn kind(shape: &Value) -> String {
+    match shape {
+        Value::Object(_) => "object".into(),
+        Value::Array(_) => "array".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `releaseNotes`: the release notes URL, else the notes, else `N/A`.
+fn release_notes(release: &Release) -> String {
+    web_url(release.release_notes_url.as_deref())
+        .or_else(|| non_empty(&release.notes))
+        .unwrap_or(NOT_AVAILABLE)
+        .to_string()
+}
+
+/// `changeLog`: the notes (the changelog section), else the release notes URL, else `N/A`.
+fn change_log(release: &Release) -> String {
+    non_empty(&release.notes)
+        .or_else(|| web_url(release.release_notes_url.as_deref()))
+        .unwrap_or(NOT_AVAILABLE)
+        .to_string()
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    (!s.trim().is_empty()).then_some(s)
+}
+
+/// An http(s) URL, trimmed; anything else (`javascript:`, a bare word) is no link.
+fn web_url(url: Option<&str>) -> Option<&str> {
+    let url = url?.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url)
+}
+
+fn web_links(links: &[String]) -> Vec<&str> {
+    links.iter().filter_map(|l| web_url(Some(l))).collect()
+}
+
+/// A target's repository path: the release's, else the policy target's, else empty.
+fn target_repository(policy: &Policy, target: &ReleaseTarget) -> String {
+    target
+        .repository
+        .clone()
+        .or_else(|| {
+            policy
+                .targets
+                .iter()
+                .find(|t| t.id == target.id)
+                .and_then(|t| t.repository.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// The distribution's production repository, e.g. `sw/production/cmd-os/1`.
+fn distribution_repository(policy: &Policy) -> String {
+    policy
+        .pipeline
+        .announcement
+        .repository
+        .clone()
+        .unwrap_or_else(|| {
+            format!(
+                "sw/production/{}/{}",
+                policy.distribution.to_lowercase(),
+                policy.major
+            )
+        })
+}
+
+/// `YYYY-MM-DD`.
+fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, in the offset given.
+fn format_datetime(t: OffsetDateTime) -> String {
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        format_date(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Stage;
+    use crate::submission::{Key, Transition};
+    use time::macros::{date, datetime};
+
+    const PRODUCT_FIXTURE: &str =
+        include_str!("../../tests/fixtures/egi/software-releases-product-apel-2.1.0-el9.json");
+    const DISTRIBUTION_FIXTURE: &str =
+        include_str!("../../tests/fixtures/egi/software-releases-distribution-CMD-OS-1.3.0.json");
+
+    fn fixture(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    fn state(dist: &str, product: &str, version: &str, release: &Release) -> State {
+        State {
+            key: Key {
+                dist: dist.into(),
+                product: product.into(),
+                version: version.into(),
+            },
+            history: vec![Transition {
+                stage: Stage::Released,
+                at: datetime!(2024-09-18 10:00 UTC),
+                actor: "release-manager".into(),
+            }],
+            release: Some(release.clone()),
+            ..State::default()
+        }
+    }
+
+    fn release(targets: Vec<ReleaseTarget>) -> Release {
+        Release {
+            tag: "v1.2.3".into(),
+            provider: "Example Org".into(),
+            description: "A product.".into(),
+            contact: "support@example.org".into(),
+            technical_contact: "lead@example.org".into(),
+            release_notes_url: Some("https://example.org/notes/1.2.3".into()),
+            documentation: vec!["https://example.org/docs".into()],
+            capabilities: vec!["Accounting".into()],
+            notes: "- fixed a bug".into(),
+            targets,
+            ..Release::default()
+        }
+    }
+
+    fn target(id: &str, arch: &str, packages: &[&str]) -> ReleaseTarget {
+        ReleaseTarget {
+            id: id.into(),
+            name: id.into(),
+            arch: arch.into(),
+            repository: None,
+            packages: packages.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn assert_same_shape(reference: &Value, ours: &Value) {
+        let differences = shape_differences(reference, ours);
+        assert!(
+            differences.is_empty(),
+            "shape differs from the published record:\n  {}\nreference shape:\n{}\nour shape:\n{}",
+            differences.join("\n  "),
+            serde_json::to_string_pretty(&shape(reference)).unwrap(),
+            serde_json::to_string_pretty(&shape(ours)).unwrap(),
+        );
+    }
+
+    #[test]
+    fn html_escape_escapes_what_htmlspecialchars_did() {
+        assert_eq!(
+            html_escape(r#"<a href="x">R&D</a> it's"#),
+            "&lt;a href=&quot;x&quot;&gt;R&amp;D&lt;/a&gt; it's"
+        );
+        assert_eq!(html_escape("plain"), "plain");
+    }
+
+    #[test]
+    fn text_to_html_breaks_lines() {
+        assert_eq!(text_to_html("a <b>\r\nc\nd"), "a &lt;b&gt;<br>c<br>d");
+    }
+
+    #[test]
+    fn version_parts_read_semver_and_tolerate_the_rest() {
+        assert_eq!(version_parts("2.1.0"), [2, 1, 0]);
+        assert_eq!(version_parts("v0.12.0"), [0, 12, 0]);
+        assert_eq!(version_parts("2.1.0-1"), [2, 1, 0]);
+        assert_eq!(version_parts("15.03"), [15, 3, 0]);
+        assert_eq!(version_parts("7.1.1rc2"), [7, 1, 1]);
+        assert_eq!(version_parts("latest"), [0, 0, 0]);
+    }
+
+    #[test]
+    fn names_follow_the_published_records() {
+        assert_eq!(provider_short_name("infoprovider"), "INFOPROVIDER");
+        assert_eq!(provider_short_name("Cern Frontier"), "CERNFRONTIER");
+        assert_eq!(record_name("APEL", "apel-ssm"), "apel.apel-ssm");
+        assert_eq!(record_name("IFCA", "cASO"), "ifca.caso");
+        assert_eq!(record_name("EGI", "my product"), "egi.my_product");
+    }
+
+    #[test]
+    fn one_documentation_link_is_encoded_as_published() {
+        let published = fixture(DISTRIBUTION_FIXTURE);
+        for product in published["products"].as_array().unwrap() {
+            let encoded = product["documentationLinks"].as_str().unwrap();
+            let decoded: Value = serde_json::from_str(encoded).unwrap();
+            let link = decoded["documentationLink"]["link"].as_str().unwrap();
+            assert_eq!(documentation_links(&[link]), encoded);
+        }
+    }
+
+    #[test]
+    fn several_or_no_documentation_links() {
+        assert_eq!(
+            documentation_links(&["https://a.org/x", "https://b.org/"]),
+            r#"{"documentationLink":[{"link":"https:\/\/a.org\/x","type":"other"},{"link":"https:\/\/b.org\/","type":"other"}]}"#
+        );
+        assert_eq!(documentation_links::<&str>(&[]), "{}");
+    }
+
+    #[test]
+    fn php_json_encode_escapes_slashes_and_non_ascii() {
+        assert_eq!(
+            php_json_encode(&json!({"a": "x/y \\/ é 😀 \"q\"\n"})),
+            r#"{"a":"x\/y \\\/ \u00e9 \ud83d\ude00 \"q\"\n"}"#
+        );
+        let round_trip: Value =
+            serde_json::from_str(&php_json_encode(&json!({"a": "x/y é 😀"}))).unwrap();
+        assert_eq!(round_trip, json!({"a": "x/y é 😀"}));
+    }
+
+    #[test]
+    fn shape_maps_values_to_types() {
+        assert_eq!(
+            shape(&json!({"a": [1, "x"], "b": null, "c": {"d": 1.5, "e": true}, "f": []})),
+            json!({"a": ["integer"], "b": "null", "c": {"d": "float", "e": "bool"}, "f": []})
+        );
+    }
+
+    #[test]
+    fn shape_differences_name_paths() {
+        let reference = json!({"a": "1", "b": [{"c": 1}], "d": null, "e": []});
+        let ours = json!({"a": 1, "b": [{"c": 1, "x": 2}], "e": ["y"], "z": true});
+        assert_eq!(
+            shape_differences(&reference, &ours),
+            vec![
+                "$.a: expected string, got integer",
+                "$.b[0].x: not in the reference (integer)",
+                "$.d: missing (expected null)",
+                "$.z: not in the reference (bool)",
+            ]
+        );
+        assert!(shape_differences(&reference, &reference).is_empty());
+    }
+
+    #[test]
+    fn known_gpgkey_of_umd_5_is_the_published_one() {
+        let umd5 = Policy::builtin("umd-5").unwrap();
+        let published = fixture(PRODUCT_FIXTURE);
+        assert_eq!(
+            known_gpgkey(&umd5),
+            published["target"][0]["gpgkey"].as_str()
+        );
+        assert_eq!(known_gpgkey(&Policy::builtin("cmd-os-1").unwrap()), None);
+    }
+
+    #[test]
+    fn product_file_has_the_published_shape_and_policy_repositories() {
+        let policy = Policy::builtin("umd-5").unwrap();
+        let release = release(vec![target(
+            "al9",
+            "x86_64",
+            &["https://example.org/p-1.2.3-1.el9.noarch.rpm"],
+        )]);
+        let state = state("umd-5", "example", "1.2.3", &release);
+        let input = ProductInput {
+            state: &state,
+            release: &release,
+            policy: &policy,
+            distribution_version: "5.0.0",
+            release_date: date!(2024 - 09 - 18),
+            current_state: "Production",
+            gpgkey: "",
+        };
+        let ours = product_json(&input);
+        assert_same_shape(&fixture(PRODUCT_FIXTURE), &ours);
+        assert_eq!(ours["majorVersion"], "1");
+        assert_eq!(ours["revisionVersion"], "3");
+        assert_eq!(ours["releaseDate"], "2024-09-18");
+        assert_eq!(ours["releaseNotes"], "https://example.org/notes/1.2.3");
+        assert_eq!(ours["changeLog"], "- fixed a bug");
+        assert_eq!(ours["extraOSRepos"], json!([]));
+        assert_eq!(ours["dummy"], DUMMY);
+        assert_eq!(ours["target"][0]["gpgkey"], "");
+        // No repository in the release: the policy target's.
+        assert_eq!(
+            ours["target"][0]["repositoryURL"],
+            "sw/production/umd/5/al9/release/x86_64"
+        );
+        assert_eq!(ours["repositoryURL"], ours["target"][0]["repositoryURL"]);
+    }
+
+    #[test]
+    fn deb_targets_list_their_packages_under_rpms() {
+        let policy = Policy::builtin("cmd-os-1").unwrap();
+        let mut xenial = target(
+            "xenial",
+            "amd64",
+            &["https://example.org/p_1.2.3-1~xenial_all.deb"],
+        );
+        xenial.repository = Some("sw/production/cmd-os/1/xenial/custom".into());
+        let release = release(vec![xenial]);
+        let state = state("cmd-os-1", "example", "1.2.3", &release);
+        let ours = product_json(&ProductInput {
+            state: &state,
+            release: &release,
+            policy: &policy,
+            distribution_version: "1.3.0",
+            release_date: date!(2020 - 02 - 18),
+            current_state: "Production",
+            gpgkey: "",
+        });
+        assert_eq!(
+            ours["target"][0]["rpms"],
+            json!(["https://example.org/p_1.2.3-1~xenial_all.deb"])
+        );
+        assert_eq!(ours["target"][0]["platform"], "xenial");
+        assert_eq!(
+            ours["target"][0]["repositoryURL"],
+            "sw/production/cmd-os/1/xenial/custom"
+        );
+        assert_eq!(ours["distributionType"], "CMD-OS");
+    }
+
+    #[test]
+    fn release_notes_and_changelog_fall_back() {
+        let mut r = release(vec![]);
+        r.release_notes_url = Some("javascript:alert(1)".into());
+        assert_eq!(release_notes(&r), "- fixed a bug");
+        r.notes.clear();
+        assert_eq!(release_notes(&r), NOT_AVAILABLE);
+        assert_eq!(change_log(&r), NOT_AVAILABLE);
+        r.release_notes_url = Some(" https://example.org/n ".into());
+        assert_eq!(change_log(&r), "https://example.org/n");
+        r.documentation = vec!["javascript:alert(1)".into(), "HTTPS://x.org".into()];
+        assert_eq!(web_links(&r.documentation), vec!["HTTPS://x.org"]);
+    }
+
+    #[test]
+    fn distribution_record_has_the_published_shape() {
+        let policy = Policy::builtin("cmd-os-1").unwrap();
+        let release = release(vec![target("centos7", "x86_64", &["p.rpm"])]);
+        let state = state("cmd-os-1", "example", "1.2.3", &release);
+        let product = ProductInput {
+            state: &state,
+            release: &release,
+            policy: &policy,
+            distribution_version: "1.3.0",
+            release_date: date!(2020 - 02 - 18),
+            current_state: "Production",
+            gpgkey: "",
+        };
+        let ours = distribution_json(&DistributionInput {
+            policy: &policy,
+            version: "1.3.0",
+            date: datetime!(2020-02-18 11:34:44 UTC),
+            created: datetime!(2020-02-17 17:03:23 UTC),
+            description: "d",
+            release_notes_html: "<ul><li>x</li></ul>",
+            installation_notes: "i",
+            contact: "c",
+            technical_contact: "t",
+            known_issues: "k",
+            change_log: "l",
+            additional_details: "https://example.org/details",
+            products: vec![product.clone(), product],
+            id: 7,
+        });
+        let published = fixture(DISTRIBUTION_FIXTURE);
+        assert_same_shape(&published, &ours);
+        // The fixture's first product has no targets: compare its one with a target too.
+        assert_same_shape(&published["products"][1], &ours["products"][0]);
+        assert_eq!(ours["products"][1]["id"], 2);
+        assert_eq!(ours["products"][1]["targets"][0]["id"], 2);
+        assert_eq!(ours["products"][1]["targets"][0]["productId"], 2);
+        assert_eq!(ours["products"][0]["capability"], "Accounting");
+        assert_eq!(
+            ours["releaseNotes"],
+            "&lt;ul&gt;&lt;li&gt;x&lt;/li&gt;&lt;/ul&gt;"
+        );
+        assert_eq!(ours["releaseDate"], "2020-02-18 11:34:44");
+        assert_eq!(ours["created"], "2020-02-17 17:03:23");
+    }
+
+    #[test]
+    fn no_capability_is_null() {
+        let policy = Policy::builtin("cmd-os-1").unwrap();
+        let mut release = release(vec![]);
+        release.capabilities.clear();
+        let state = state("cmd-os-1", "example", "1.2.3", &release);
+        let ours = distribution_json(&DistributionInput {
+            policy: &policy,
+            version: "1.3.0",
+            date: datetime!(2020-02-18 11:34:44 UTC),
+            created: datetime!(2020-02-17 17:03:23 UTC),
+            description: "",
+            release_notes_html: "",
+            installation_notes: "",
+            contact: "",
+            technical_contact: "",
+            known_issues: "",
+            change_log: "",
+            additional_details: "",
+            products: vec![ProductInput {
+                state: &state,
+                release: &release,
+                policy: &policy,
+                distribution_version: "1.3.0",
+                release_date: date!(2020 - 02 - 18),
+                current_state: "Production",
+                gpgkey: "",
+            }],
+            id: 1,
+        });
+        assert_eq!(ours["products"][0]["capability"], Value::Null);
+        assert_eq!(ours["products"][0]["capabilities"], json!([]));
+    }
+}
