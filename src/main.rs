@@ -1018,7 +1018,7 @@ fn cmd_init(spec: &str, dry_run: bool) -> Result<u8, Failure> {
         ));
     }
     out.push_str(
-        "\nWorkflows to install in the tracking repository (from examples/workflows/ of umd-release):\n  .github/workflows/umd-release-events.yml  <- tracker-events.yml (label moves, comments, issue form)\n  .github/workflows/umd-release-intake.yml  <- tracker-intake.yml (pulls registered products' releases)\n  .github/workflows/umd-release-sweep.yml   <- tracker-sweep.yml (deadlines)\n  .github/ISSUE_TEMPLATE/submission.yml     <- the submission form\nand one products/NAME.yaml per product (`umd-release schema registry`).\n",
+        "\nWorkflows to install in the tracking repository (from examples/workflows/ of umd-release):\n  .github/workflows/umd-release-events.yml  <- tracker-events.yml (label moves, comments, issue form)\n  .github/workflows/umd-release-intake.yml  <- tracker-intake.yml (pulls registered products' releases)\n  .github/workflows/umd-release-sweep.yml   <- tracker-sweep.yml (deadlines)\n  .github/workflows/umd-release-dashboard.yml <- tracker-dashboard.yml (status page on GitHub Pages)\n  .github/ISSUE_TEMPLATE/submission.yml     <- the submission form\nand one products/NAME.yaml per product (`umd-release schema registry`).\n",
     );
     print(&out)?;
     Ok(0)

@@ -418,7 +418,10 @@ fn the_gitlab_component_declares_its_inputs_and_keeps_them_out_of_scripts() {
         let name = e
             .strip_prefix("inputs.")
             .unwrap_or_else(|| panic!("{COMPONENT}: `$[[ {e} ]]` is not an input"));
-        assert!(inputs.contains(name), "{COMPONENT}: undeclared input {name}");
+        assert!(
+            inputs.contains(name),
+            "{COMPONENT}: undeclared input {name}"
+        );
     }
     let (name, job) = job.as_object().unwrap().iter().next().unwrap();
     assert!(name.starts_with("umd-release-"));
@@ -442,9 +445,15 @@ fn the_gitlab_component_declares_its_inputs_and_keeps_them_out_of_scripts() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    for c in spec["spec"]["inputs"]["command"]["options"].as_array().unwrap() {
+    for c in spec["spec"]["inputs"]["command"]["options"]
+        .as_array()
+        .unwrap()
+    {
         let c = c.as_str().unwrap();
-        assert!(help.contains(&format!("  {c} ")), "umd-release has no `{c}`");
+        assert!(
+            help.contains(&format!("  {c} ")),
+            "umd-release has no `{c}`"
+        );
     }
 }
 
@@ -456,11 +465,16 @@ fn gitlab_examples_use_the_component_s_inputs() {
         let doc = load(&file);
         for inc in doc["include"].as_array().expect("include:") {
             assert!(
-                inc["component"].as_str().unwrap().contains("/umd-release/umd-release@"),
+                inc["component"]
+                    .as_str()
+                    .unwrap()
+                    .contains("/umd-release/umd-release@"),
                 "{file}"
             );
             for (k, v) in inc["inputs"].as_object().unwrap() {
-                let input = inputs.get(k).unwrap_or_else(|| panic!("{file}: no input {k}"));
+                let input = inputs
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{file}: no input {k}"));
                 if let Some(options) = input["options"].as_array() {
                     assert!(options.contains(v), "{file}: {k}: {v} is not an option");
                 }
@@ -471,7 +485,11 @@ fn gitlab_examples_use_the_component_s_inputs() {
 
 #[test]
 fn the_gitlab_component_script_passes_shellcheck() {
-    if Command::new("shellcheck").arg("--version").output().is_err() {
+    if Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         assert!(
             std::env::var("UMD_RELEASE_REQUIRE_TOOLS").as_deref() != Ok("1"),
             "shellcheck is required (UMD_RELEASE_REQUIRE_TOOLS=1)"
@@ -494,5 +512,9 @@ fn the_gitlab_component_script_passes_shellcheck() {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -288,31 +288,61 @@ mod tests {
         let issue = gitlab_fixture("issue");
         let e = parse_gitlab("p", &issue.to_string()).unwrap();
         assert_eq!((e.issue, e.actor.as_str()), (23, "root"));
-        assert_eq!(e.kind, EventKind::Labeled { label: Some("Platform".into()) });
+        assert_eq!(
+            e.kind,
+            EventKind::Labeled {
+                label: Some("Platform".into())
+            }
+        );
         // A state label added, scoped as GitLab names it.
         let mut v = issue.clone();
         v["changes"]["labels"]["current"][0]["title"] = "state::verification".into();
         v["object_attributes"]["labels"][0]["title"] = "state::verification".into();
         let e = parse_gitlab("p", &v.to_string()).unwrap();
-        assert_eq!(e.kind, EventKind::Labeled { label: Some("state:verification".into()) });
+        assert_eq!(
+            e.kind,
+            EventKind::Labeled {
+                label: Some("state:verification".into())
+            }
+        );
         assert_eq!(e.labels, ["state:verification"]);
         // Removed only.
         v["changes"]["labels"]["current"] = serde_json::json!([]);
         let e = parse_gitlab("p", &v.to_string()).unwrap();
-        assert_eq!(e.kind, EventKind::Unlabeled { label: Some("API".into()) });
+        assert_eq!(
+            e.kind,
+            EventKind::Unlabeled {
+                label: Some("API".into())
+            }
+        );
         // Opened, without label changes.
         v.as_object_mut().unwrap().remove("changes");
-        assert_eq!(parse_gitlab("p", &v.to_string()).unwrap().kind, EventKind::Opened);
+        assert_eq!(
+            parse_gitlab("p", &v.to_string()).unwrap().kind,
+            EventKind::Opened
+        );
 
         let note = gitlab_fixture("note.issue");
         let e = parse_gitlab("p", &note.to_string()).unwrap();
         assert_eq!((e.issue, e.actor.as_str()), (17, "root"));
-        assert_eq!(e.kind, EventKind::Comment { id: 1241, body: "Hello world".into() });
+        assert_eq!(
+            e.kind,
+            EventKind::Comment {
+                id: 1241,
+                body: "Hello world".into()
+            }
+        );
         let mut sys = note.clone();
         sys["object_attributes"]["system"] = true.into();
-        assert!(matches!(parse_gitlab("p", &sys.to_string()).unwrap().kind, EventKind::Other { .. }));
+        assert!(matches!(
+            parse_gitlab("p", &sys.to_string()).unwrap().kind,
+            EventKind::Other { .. }
+        ));
         let err = parse_gitlab("trigger.json", "{}").unwrap_err().to_string();
-        assert!(err.starts_with("trigger.json: the `GitLab webhook` event payload"), "{err}");
+        assert!(
+            err.starts_with("trigger.json: the `GitLab webhook` event payload"),
+            "{err}"
+        );
         assert_eq!(unscope("dist::cmd-os-1"), "dist:cmd-os-1");
         assert_eq!(unscope("bug::x"), "bug::x");
     }

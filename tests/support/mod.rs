@@ -15,7 +15,9 @@ pub fn require(tool: &str) -> bool {
         return true;
     }
     if std::env::var("UMD_RELEASE_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
-        panic!("{tool} is required (UMD_RELEASE_REQUIRE_TOOLS=1): apt-get install rpm dpkg-dev");
+        panic!(
+            "{tool} is required (UMD_RELEASE_REQUIRE_TOOLS=1): .ci/run installs it with apt-get"
+        );
     }
     eprintln!("skipped: {tool} is not installed");
     false
