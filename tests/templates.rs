@@ -6,8 +6,7 @@
 mod support;
 
 use support::rig::{REPORT, Rig};
-use support::{demo_dir, demo_repo, edit, run};
-use umd_release::tracker::Tracker;
+use support::{demo_dir, run};
 
 /// Hides what changes from run to run: the temporary directory.
 fn stable(rig: &Rig, text: &str) -> String {
@@ -98,6 +97,4 @@ fn every_template_over_two_distributions_and_several_stages() {
         "announcement_page",
         stable(&rig, &std::fs::read_to_string(&html).unwrap())
     );
-    // Unused helpers of the support module stay referenced.
-    let _ = (demo_repo, edit);
 }

@@ -3,6 +3,7 @@
 //! and runs against GitHub, GitLab or the embedded [`local`] tracker alike.
 
 pub mod github;
+pub mod gitlab;
 pub mod local;
 pub mod roles;
 pub mod sync;
@@ -191,15 +192,11 @@ pub fn open(spec: &str) -> Result<Box<dyn Tracker>, TrackerError> {
         Some(("github", repo)) => Ok(Box::new(github::GitHubTracker::new(
             github::GitHubConfig::from_env(repo)?,
         )?)),
-        Some(("gitlab", _)) => Err(TrackerError::Invalid {
-            message: format!(
-                "tracker `{spec}`: the GitLab tracker is not available in this build yet\n  use `github:OWNER/REPO` or `local:PATH` (accepted forms: {ACCEPTED})"
-            ),
-        }),
+        Some(("gitlab", project)) => Ok(Box::new(gitlab::GitLabTracker::new(
+            gitlab::GitLabConfig::from_env(project)?,
+        )?)),
         _ => Err(TrackerError::Invalid {
-            message: format!(
-                "unknown tracker `{spec}`\n  accepted forms: {ACCEPTED} (gitlab is not available in this build yet)"
-            ),
+            message: format!("unknown tracker `{spec}`\n  accepted forms: {ACCEPTED}"),
         }),
     }
 }
@@ -209,16 +206,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn open_rejects_unknown_and_unavailable_specs() {
-        for spec in ["gitlab:g/p", "nope", "svn:x", "local:", "github:not-a-repo"] {
+    fn open_rejects_unknown_and_malformed_specs() {
+        for spec in [
+            "nope",
+            "svn:x",
+            "local:",
+            "github:not-a-repo",
+            "gitlab:not-a-project",
+            "gitlab:",
+        ] {
             let err = open(spec).err().expect(spec);
             assert!(matches!(err, TrackerError::Invalid { .. }), "{spec}: {err}");
         }
         let msg = open("nope").err().unwrap().to_string();
         assert!(msg.contains("local:PATH") && msg.contains("github:OWNER/REPO"));
-        assert!(msg.contains("gitlab:GROUP/PROJECT") && msg.contains("not available"));
-        let msg = open("gitlab:g/p").err().unwrap().to_string();
-        assert!(msg.contains("not available in this build yet"));
+        assert!(msg.contains("gitlab:GROUP/PROJECT"));
+        let msg = open("gitlab:g").err().unwrap().to_string();
+        assert!(msg.contains("GROUP/PROJECT"), "{msg}");
     }
 
     #[test]

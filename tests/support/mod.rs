@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod fake_gitlab;
 pub mod pkg;
 pub mod rig;
 
