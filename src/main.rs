@@ -1028,6 +1028,103 @@ fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
     use umd_release::intake::{self, State};
     use umd_release::policy::registry::RegisteredProduct;
     use umd_release::tracker::github::{GitHubConfig, GitHubTracker};
+    use umd_release::tracker::gitlab::{GitLabConfig, GitLabTracker};
+
+    /// [`intake_release`] for a release on GitLab: the card and changelogs
+    /// at its tag, its packages checked against the sha256 of GitLab's
+    /// generic package registry where it has one (links elsewhere have
+    /// none: their sha256 is computed from the download, and said so).
+    fn gitlab_release(
+        args: &Filing,
+        tracker: &dyn umd_release::tracker::Tracker,
+        source: &GitLabTracker,
+        product: &RegisteredProduct,
+        release: &umd_release::intake::RemoteRelease,
+        out: &mut String,
+    ) -> Result<u8, Failure> {
+        if let Some(name) = intake::duplicate_package(&release.assets) {
+            return Err(bad_input(anyhow!(
+                "two files of the release are named `{name}`: a package is staged under its file name, so each needs its own"
+            )));
+        }
+        let tmp = tempfile::tempdir()
+            .context("cannot make a staging directory")
+            .map_err(bad_input)?;
+        let repo = tmp.path().join("repo");
+        let dist = tmp.path().join("dist");
+        for dir in [&repo, &dist] {
+            std::fs::create_dir_all(dir)
+                .context("cannot make a staging directory")
+                .map_err(bad_input)?;
+        }
+        for file in intake::repo_files(&product.card) {
+            if let Some(text) = source
+                .file_at(&file, Some(&release.tag))
+                .map_err(tracker_failure)?
+            {
+                let to = if file == product.card {
+                    repo.join(policy::card::FILE_NAME)
+                } else {
+                    repo.join(&file)
+                };
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| bad_input(anyhow::Error::new(e)))?;
+                }
+                std::fs::write(&to, text).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+            }
+        }
+        let mut downloads = std::collections::BTreeMap::new();
+        let mut unverified = String::new();
+        for asset in release.assets.iter().filter(|a| a.is_package()) {
+            let sha = source
+                .download(asset, &dist.join(&asset.name))
+                .map_err(tracker_failure)?;
+            match asset.sha256() {
+                Some(want) if want != sha => {
+                    return Err(bad_input(anyhow!(
+                        "{}: the download's sha256 is {sha} but GitLab's package registry reports {want}; the file was altered or the download corrupted",
+                        asset.name
+                    )));
+                }
+                Some(_) => {}
+                None => unverified.push_str(&format!(
+                    "  {}: GitLab reports no checksum for this link; its sha256 {sha} was computed from the download\n",
+                    asset.name
+                )),
+            }
+            downloads.insert(asset.name.clone(), asset.browser_download_url.clone());
+        }
+        let notes = tmp.path().join("NOTES.md");
+        std::fs::write(&notes, &release.body).map_err(|e| bad_input(anyhow::Error::new(e)))?;
+        let submit = SubmitArgs {
+            check: CheckArgs {
+                repo,
+                tag: Some(release.tag.clone()),
+                artifacts: Some(dist),
+                policies: args.policies.to_vec(),
+                notes: (!release.body.trim().is_empty()).then_some(notes),
+                format: ReportFormat::Text,
+                output: None,
+            },
+            tracker: TrackerArgs {
+                tracker: args.tracker.to_string(),
+            },
+            registry: args.registry.map(Path::to_path_buf),
+            allow_failures: false,
+            dry_run: args.dry_run,
+            actor: None,
+            templates: args.templates.map(Path::to_path_buf),
+            download_url_base: None,
+            release_notes_url: Some(release.html_url.clone()).filter(|u| !u.is_empty()),
+        };
+        out.push_str(&format!(
+            "{} {} ({}):\n{unverified}",
+            product.name, release.tag, product.repository
+        ));
+        let (code, _) = submit_with(&submit, tracker, &downloads, out)?;
+        Ok(code)
+    }
 
     let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
     let mut state: State = match std::fs::read_to_string(&args.state) {
@@ -1066,10 +1163,93 @@ fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
     let mut out = String::new();
     let (mut unchanged, mut filed) = (0usize, 0usize);
     let mut code = 0u8;
+    let mark = |seen: &mut Vec<String>, tag: &str| {
+        if !seen.iter().any(|t| t == tag) {
+            seen.push(tag.to_string());
+        }
+    };
     for product in &products {
+        if let Some(project) = product.repository.strip_prefix("gitlab:") {
+            let source =
+                GitLabTracker::new(GitLabConfig::from_env(project).map_err(tracker_failure)?)
+                    .map_err(tracker_failure)?;
+            let known = state.products.get(&product.name).cloned();
+            // Not conditional: GitLab's API ignores `If-None-Match` (see
+            // `GitLabTracker::releases`); the handled tags keep re-runs idle.
+            let releases = match source.releases() {
+                Ok(r) => r,
+                Err(e) => {
+                    out.push_str(&format!(
+                        "{}: cannot list the releases of {}: {e}\n",
+                        product.name, product.repository
+                    ));
+                    code = exit::FORGE;
+                    continue;
+                }
+            };
+            let mut next = known.clone().unwrap_or_default();
+            next.etag = None;
+            if known.is_none() {
+                next.seen = intake::first_sight(&releases);
+            }
+            let fresh = intake::new_releases(known.as_ref(), &releases);
+            if fresh.is_empty() {
+                unchanged += 1;
+            }
+            for listed in fresh {
+                let filing = Filing {
+                    tracker: &args.tracker.tracker,
+                    policies: &[],
+                    registry: Some(&args.registry),
+                    templates: args.templates.as_deref(),
+                    dry_run: args.dry_run,
+                };
+                let result = match source.with_registry_packages(listed) {
+                    Err(e) => Err(tracker_failure(e)),
+                    Ok(release) if intake::waits_for_packages(&release, &releases) => {
+                        out.push_str(&format!(
+                            "{} {}: no .rpm or .deb yet (release links, or generic packages of version {}): looked at again next run\n",
+                            product.name,
+                            release.tag,
+                            intake::registry_versions(&release.tag).join(" or ")
+                        ));
+                        next.seen.retain(|t| t != &release.tag);
+                        continue;
+                    }
+                    Ok(release) => {
+                        gitlab_release(&filing, &*tracker, &source, product, &release, &mut out)
+                    }
+                };
+                match result {
+                    Ok(c) => {
+                        if c == 0 {
+                            filed += 1;
+                        }
+                        mark(&mut next.seen, &listed.tag);
+                    }
+                    // GitLab failed: keep the tag unseen so the next run tries again.
+                    Err(f) if f.code == exit::FORGE => {
+                        out.push_str(&format!("{} {}: {:#}\n", product.name, listed.tag, f.error));
+                        code = exit::FORGE;
+                        next.seen.retain(|t| t != &listed.tag);
+                    }
+                    Err(f) => {
+                        out.push_str(&format!(
+                            "{} {}: not filed: {:#}\n",
+                            product.name, listed.tag, f.error
+                        ));
+                        mark(&mut next.seen, &listed.tag);
+                    }
+                }
+            }
+            if known.as_ref() != Some(&next) {
+                state.products.insert(product.name.clone(), next);
+            }
+            continue;
+        }
         let Some(repo) = product.repository.strip_prefix("github:") else {
             out.push_str(&format!(
-                "{}: skipped: intake polls GitHub releases, and `{}` is not `github:OWNER/REPO`\n",
+                "{}: skipped: intake polls GitHub and GitLab releases, and `{}` is neither `github:OWNER/REPO` nor `gitlab:GROUP/PROJECT`\n",
                 product.name, product.repository
             ));
             continue;
@@ -1090,11 +1270,6 @@ fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
             // First sight: the history counts as handled; only the newest is filed.
             next.seen = releases.iter().map(|r| r.tag.clone()).collect();
         }
-        let mark = |seen: &mut Vec<String>, tag: &str| {
-            if !seen.iter().any(|t| t == tag) {
-                seen.push(tag.to_string());
-            }
-        };
         for release in intake::new_releases(known.as_ref(), &releases) {
             let filing = Filing {
                 tracker: &args.tracker.tracker,
@@ -1577,7 +1752,7 @@ fn comment_event(
 ) -> Result<u8, Failure> {
     use umd_release::pipeline::rollout::Outcome;
     // The tool's own comments (and other bots') carry no commands.
-    if author == "umd-release" || author.ends_with("[bot]") {
+    if is_bot(author) {
         print(&format!(
             "#{number}: a comment by {author}: nothing to do\n"
         ))?;
@@ -2182,4 +2357,38 @@ fn cmd_export(args: ExportArgs) -> Result<u8, Failure> {
     }
     print(&out)?;
     Ok(0)
+}
+
+/// The tool's own accounts and other bots, whose comments carry no commands:
+/// GitHub Apps (`name[bot]`), GitLab project and group access tokens
+/// (`project_12_bot_…`, `group_3_bot_…`), and the embedded tracker's `umd-release`.
+fn is_bot(login: &str) -> bool {
+    let gitlab_bot = |prefix: &str| {
+        login.strip_prefix(prefix).is_some_and(|rest| {
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            digits > 0 && rest[digits..].starts_with("_bot")
+        })
+    };
+    login == "umd-release"
+        || login.ends_with("[bot]")
+        || gitlab_bot("project_")
+        || gitlab_bot("group_")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bots_are_recognised() {
+        for b in [
+            "umd-release",
+            "github-actions[bot]",
+            "project_1_bot_umd",
+            "group_42_bot_5f3a",
+        ] {
+            assert!(super::is_bot(b), "{b}");
+        }
+        for h in ["alice", "project_bot", "project_x_bot", "groupie_1_bot"] {
+            assert!(!super::is_bot(h), "{h}");
+        }
+    }
 }

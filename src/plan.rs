@@ -52,6 +52,7 @@ pub enum Action {
         body: String,
     },
     EditComment {
+        number: IssueRef,
         id: u64,
         body: String,
     },
@@ -125,8 +126,8 @@ impl fmt::Display for Action {
             Action::Comment { number, body } => {
                 write!(f, "comment on {number}: \"{}\"", first_line(body))
             }
-            Action::EditComment { id, body } => {
-                write!(f, "edit comment {id}: \"{}\"", first_line(body))
+            Action::EditComment { number, id, body } => {
+                write!(f, "edit comment {id} on {number}: \"{}\"", first_line(body))
             }
         }
     }

@@ -215,13 +215,15 @@ fn comments_paginate_and_update() {
     fake.set_page_size_cap(2);
     assert_eq!(t.list_comments(a.number).unwrap(), made);
 
-    let edited = t.update_comment("a", other.id, "changed").unwrap();
+    let edited = t
+        .update_comment("a", b.number, other.id, "changed")
+        .unwrap();
     assert_eq!(edited.issue, b.number, "issue number parsed from issue_url");
     assert_eq!(edited.body, "changed");
     assert_eq!(edited.author, other.author);
     assert_eq!(t.list_comments(b.number).unwrap(), [edited]);
     assert!(matches!(
-        t.update_comment("a", 424242, "x"),
+        t.update_comment("a", b.number, 424242, "x"),
         Err(TrackerError::NotFound { what }) if what.contains("comment 424242")
     ));
     assert!(matches!(
@@ -307,7 +309,7 @@ fn every_request_carries_api_version_and_token() {
     t.add_labels("a", i.number, &s(&["m"])).unwrap();
     t.remove_label("a", i.number, "m").unwrap();
     let c = t.create_comment("a", i.number, "c").unwrap();
-    t.update_comment("a", c.id, "d").unwrap();
+    t.update_comment("a", i.number, c.id, "d").unwrap();
     t.list_comments(i.number).unwrap();
     t.list_events(i.number).unwrap();
     t.list_labels().unwrap();

@@ -1,27 +1,37 @@
 //! The pipeline (issue 4): label moves checked against the policy's transitions
 //! and the roles in `tracker.yaml`, staged rollout with Early Adopters, the
-//! scheduled sweep. Every scenario runs on the embedded tracker and on the fake
-//! GitHub, through the binary, with the clock set by `UMD_RELEASE_NOW`.
+//! scheduled sweep. Every scenario runs on the embedded tracker, the fake
+//! GitHub and the fake GitLab, through the binary, with the clock set by
+//! `UMD_RELEASE_NOW`; events come as flags, as GitHub webhook payloads
+//! (`GITHUB_EVENT_PATH`) and as GitLab webhook payloads (`TRIGGER_PAYLOAD`).
 
 mod support;
 
-use support::fake_github::FakeGitHub;
-use support::rig::{CONFIG, REPORT, Rig, TOKEN};
+use support::rig::{
+    Backend, CONFIG, Ev, Fake, GITLAB_TOKEN, Kind, PROJECT, REPORT, Req, Rig, TOKEN,
+};
 use support::{run, umd};
 use umd_release::submission::State;
+use umd_release::tracker::gitlab::scope;
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
+/// Runs each scenario on the three trackers, as three tests. A scenario that
+/// a known bug breaks on one forge only is marked there, e.g.
+/// `#[gitlab(ignore = "why")] name`, until the bug is fixed.
+macro_rules! on_all {
+    ($($(#[local($($l:tt)*)])? $(#[github($($h:tt)*)])? $(#[gitlab($($g:tt)*)])? $name:ident),* $(,)?) => {
         mod local {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(false)) })*
+            $($(#[$($l)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::Local)) })*
         }
         mod github {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(true)) })*
+            $($(#[$($h)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
+        }
+        mod gitlab {
+            $($(#[$($g)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
         }
     };
 }
 
-on_both!(
+on_all!(
     full_journey_from_unverified_to_released,
     an_unauthorised_move_is_put_back_with_the_role_named,
     a_skipped_stage_or_two_labels_are_put_back,
@@ -29,6 +39,8 @@ on_both!(
     early_adopters_are_reminded_then_volunteers_called,
     sites_answer_for_themselves_only_and_a_rejection_holds_ready,
     a_sweep_repairs_a_state_label_removed_by_hand,
+    a_state_label_removed_by_hand_is_put_back_by_its_event,
+    a_deadline_extended_in_the_policy_lifts_delayed_in_the_one_status_comment,
     a_request_left_unfiled_is_flagged_delayed_once,
     a_rejection_closes_the_submission_and_tells_the_provider,
 );
@@ -177,6 +189,17 @@ fn full_journey_from_unverified_to_released(rig: &Rig) {
     // Nobody was mentioned except in the call.
     let mentions: usize = rig.said().iter().map(|c| c.matches('@').count()).sum();
     assert_eq!(mentions, 3, "{:?}", rig.said());
+    // The tool's own comments come back as events (GitHub's issue_comment and
+    // GitLab's Note Hook fire for them too), sent by the token's user: none
+    // holds a command, and none changes anything.
+    let (comments, body) = (rig.comments(), rig.issue().body);
+    for text in rig.said().into_iter().chain(rig.status()) {
+        let r = rig.track(rig.bot(), Ev::Comment(0, &text));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("nothing to do"), "{}", r.stdout);
+    }
+    assert_eq!(rig.comments(), comments);
+    assert_eq!(rig.issue().body, body);
 }
 
 fn an_unauthorised_move_is_put_back_with_the_role_named(rig: &Rig) {
@@ -191,9 +214,7 @@ fn an_unauthorised_move_is_put_back_with_the_role_named(rig: &Rig) {
         said[0]
     );
     // The tool's own label change, seen again as an event, changes nothing.
-    let r = rig.track("issues.labeled", "umd-release", |p| {
-        p["label"]["name"] = "state:unverified".into()
-    });
+    let r = rig.track(rig.bot(), Ev::Labeled("state:unverified"));
     assert!(r.stdout.contains("labels agree"), "{}", r.stdout);
     assert_eq!(rig.said().len(), 1);
 }
@@ -213,9 +234,7 @@ fn a_skipped_stage_or_two_labels_are_put_back(rig: &Rig) {
             &["state:verification".into(), "state:rejected".into()],
         )
         .unwrap();
-    let r = rig.track("issues.labeled", "alice", |p| {
-        p["label"]["name"] = "state:rejected".into()
-    });
+    let r = rig.track("alice", Ev::Labeled("state:rejected"));
     assert!(r.stdout.contains("two new state labels"), "{}", r.stdout);
     assert_eq!(rig.stages(), ["state:unverified"]);
     // A backwards move.
@@ -323,7 +342,16 @@ fn sites_answer_for_themselves_only_and_a_rejection_holds_ready(rig: &Rig) {
     let before = rig.issue();
     let r = rig.say("erin", "We are looking at it.");
     assert!(r.stdout.contains("no command"), "{}", r.stdout);
-    assert_eq!(rig.issue(), before);
+    // The comment itself moves the issue's `updated_at` on GitLab (as a note
+    // does there): all else is as it was.
+    let after = rig.issue();
+    assert_eq!(
+        umd_release::tracker::Issue {
+            updated_at: before.updated_at,
+            ..after
+        },
+        before
+    );
     // The manager waives in writing; the move then stands.
     let r = rig.say("dave", "waive the site's problem is local");
     assert!(
@@ -367,6 +395,51 @@ fn a_sweep_repairs_a_state_label_removed_by_hand(rig: &Rig) {
         rig.said()
     );
     assert!(rig.sweep().stdout.contains("changed 0"));
+}
+
+fn a_state_label_removed_by_hand_is_put_back_by_its_event(rig: &Rig) {
+    rig.tracker()
+        .remove_label("mallory", 1, "state:unverified")
+        .unwrap();
+    let r = rig.track("mallory", Ev::Unlabeled("state:unverified"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("put back to Unverified")
+            && r.stdout.contains("`state:unverified` was removed"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(rig.stages(), ["state:unverified"]);
+    assert_eq!(rig.state().history.len(), 1);
+    // Nothing is left for the sweep to repair.
+    assert!(rig.sweep().stdout.contains("changed 0"));
+}
+
+/// A sweep whose only change is to the state (no label, no comment) edits the
+/// status comment in place like every other change (on GitLab too, where a
+/// note is reached through its issue: the caller names it).
+fn a_deadline_extended_in_the_policy_lifts_delayed_in_the_one_status_comment(rig: &Rig) {
+    rig.at("2026-12-03T09:00:00Z");
+    assert!(rig.sweep().stdout.contains("Delayed"));
+    assert!(
+        rig.status()[0].contains("**Delayed**"),
+        "{:?}",
+        rig.status()
+    );
+    // Someone takes the flag off by hand, and the operator grants 60 days.
+    rig.tracker().remove_label("alice", 1, "delayed").unwrap();
+    let policy = rig.tmp.path().join("cmd-os-1.yaml");
+    let builtin = support::manifest_dir().join("policies/cmd-os-1.yaml");
+    std::fs::copy(builtin, &policy).unwrap();
+    support::edit(&policy, "unverified_days: 30", "unverified_days: 60");
+    let r = run(&mut rig.cmd(&["sweep", "--policy", policy.to_str().unwrap()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("no longer delayed"), "{}", r.stdout);
+    assert_eq!(rig.state().delayed, None);
+    let status = rig.status();
+    assert_eq!(status.len(), 1, "one status comment, edited: {status:#?}");
+    assert!(!status[0].contains("**Delayed**"), "{}", status[0]);
+    assert!(status[0].contains("2027-01-01 09:00 UTC"), "{}", status[0]);
 }
 
 fn a_request_left_unfiled_is_flagged_delayed_once(rig: &Rig) {
@@ -415,7 +488,7 @@ fn a_request_left_unfiled_is_flagged_delayed_once(rig: &Rig) {
 
 #[test]
 fn move_and_comment_commands_work_on_the_embedded_tracker() {
-    let rig = Rig::new(false);
+    let rig = Rig::new(Kind::Local);
     let mv = |to: &str, who: &str, extra: &[&str]| {
         let mut args = vec![
             "move",
@@ -465,7 +538,7 @@ fn move_and_comment_commands_work_on_the_embedded_tracker() {
 
 #[test]
 fn bad_pipeline_input_is_refused_with_exit_2() {
-    let rig = Rig::new(false);
+    let rig = Rig::new(Kind::Local);
     let r = run(&mut rig.cmd(&[
         "move",
         "--submission",
@@ -519,16 +592,12 @@ fn bad_pipeline_input_is_refused_with_exit_2() {
     );
 }
 
-/// The issue's figure: a sweep over 500 open submissions, 5 of them late,
-/// lists 5 pages of 100 and touches only the 5.
-#[test]
-fn a_sweep_over_500_submissions_costs_five_pages_plus_the_changes() {
+/// 500 open CMD-OS 1 submissions on `backend`, Unverified since 20 November
+/// 2026 except 5 (p7, p107...) Unverified since 1 October, and [`CONFIG`].
+fn five_hundred_submissions(backend: &Backend) {
     use umd_release::pipeline::Stage;
     use umd_release::submission::{Key, Transition, compose};
-    let gh = FakeGitHub::start();
-    gh.add_repo("egi", "umd-tracker");
-    gh.set_token(TOKEN);
-    gh.set_file("egi", "umd-tracker", "tracker.yaml", CONFIG);
+    backend.set_file("tracker.yaml", CONFIG);
     let at = |s: &str| {
         time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
     };
@@ -556,27 +625,48 @@ fn a_sweep_over_500_submissions_costs_five_pages_plus_the_changes() {
         };
         let body = compose(&key, "## p\n", &state, "");
         let product = key.product_label();
-        gh.create_issue_direct(
-            "egi",
-            "umd-tracker",
-            &format!("p{i}"),
-            &body,
-            &["state:unverified", "dist:cmd-os-1", &product],
-            "bot",
-        );
+        let labels = ["state:unverified", "dist:cmd-os-1", &product];
+        match &backend.fake {
+            Fake::GitHub(gh) => {
+                gh.create_issue_direct(
+                    "egi",
+                    "umd-tracker",
+                    &format!("p{i}"),
+                    &body,
+                    &labels,
+                    "bot",
+                );
+            }
+            Fake::GitLab(gl) => {
+                let scoped: Vec<String> = labels.iter().map(|l| scope(l)).collect();
+                let scoped: Vec<&str> = scoped.iter().map(String::as_str).collect();
+                gl.create_issue_direct(PROJECT, &format!("p{i}"), Some(&body), &scoped, "bot");
+            }
+            Fake::Local => unreachable!("a forge"),
+        }
     }
-    gh.clear_log();
+}
+
+/// Sweeps `backend` twice at 23 November 2026; the requests of each sweep.
+fn sweep_twice(backend: &Backend) -> (Vec<Req>, Vec<Req>) {
     let sweep = || {
-        let mut c = umd(&["sweep", "--tracker", "github:egi/umd-tracker"]);
-        c.env("GITHUB_API_URL", gh.url())
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("UMD_RELEASE_NOW", "2026-11-23T09:00:00Z");
+        let mut c = umd(&["sweep"]);
+        backend.env(&mut c);
+        c.env("UMD_RELEASE_NOW", "2026-11-23T09:00:00Z");
         run(&mut c)
     };
+    backend.take_requests();
     let r = sweep();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("changed 5 submission(s)"), "{}", r.stdout);
-    let log = gh.requests();
+    let first = backend.take_requests();
+    let r = sweep();
+    assert!(r.stdout.contains("changed 0 submission(s)"), "{}", r.stdout);
+    (first, backend.take_requests())
+}
+
+/// The listing pages, the writes and the other reads of a sweep.
+fn split(log: &[Req]) -> (usize, Vec<String>, usize) {
     let pages = log
         .iter()
         .filter(|q| q.method == "GET" && q.path.ends_with("/issues"))
@@ -584,9 +674,21 @@ fn a_sweep_over_500_submissions_costs_five_pages_plus_the_changes() {
     let writes: Vec<String> = log
         .iter()
         .filter(|q| q.method != "GET")
-        .map(|q| format!("{} {}", q.method, q.path))
+        .map(ToString::to_string)
         .collect();
     let other = log.len() - pages - writes.len();
+    (pages, writes, other)
+}
+
+/// The issue's figure: a sweep over 500 open submissions, 5 of them late,
+/// lists 5 pages of 100 and touches only the 5.
+#[test]
+fn a_sweep_over_500_submissions_costs_five_pages_plus_the_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let backend = Backend::start(Kind::GitHub, tmp.path(), TOKEN);
+    five_hundred_submissions(&backend);
+    let (log, again) = sweep_twice(&backend);
+    let (pages, writes, other) = split(&log);
     assert_eq!(pages, 5, "one listing, a page of 100 at a time");
     // Per late submission: the label, the notice, the status comment, the state.
     assert_eq!(writes.len(), 5 * 4, "{writes:#?}");
@@ -596,14 +698,47 @@ fn a_sweep_over_500_submissions_costs_five_pages_plus_the_changes() {
         log.len(),
         writes.len()
     );
-    gh.clear_log();
-    let r = sweep();
-    assert!(r.stdout.contains("changed 0 submission(s)"), "{}", r.stdout);
-    let log = gh.requests();
-    assert_eq!(
-        log.iter().filter(|q| q.method != "GET").count(),
-        0,
-        "a second sweep writes nothing"
+    assert_eq!(split(&again).1.len(), 0, "a second sweep writes nothing");
+    assert_eq!(again.len(), 6);
+}
+
+/// The same on GitLab: the same 5 pages of 100 (`x-next-page`), the same 4
+/// writes per late submission (`PUT` of the issue's `add_labels`, the notice
+/// and the status comment as notes, `PUT` of the description), tracker.yaml
+/// read through the repository files API; a second sweep reads the same 6.
+#[test]
+fn a_sweep_over_500_submissions_on_gitlab_costs_five_pages_plus_the_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let backend = Backend::start(Kind::GitLab, tmp.path(), GITLAB_TOKEN);
+    five_hundred_submissions(&backend);
+    let (log, again) = sweep_twice(&backend);
+    let (pages, writes, other) = split(&log);
+    eprintln!(
+        "GitLab sweep of 500 with 5 delayed: {} requests ({pages} pages, {} writes, {other} read)",
+        log.len(),
+        writes.len()
     );
-    assert_eq!(log.len(), 6);
+    assert_eq!(pages, 5, "one listing, a page of 100 at a time");
+    assert_eq!(writes.len(), 5 * 4, "{writes:#?}");
+    for w in writes.chunks(4) {
+        let kinds: Vec<&str> = w
+            .iter()
+            .map(|w| {
+                let (_, rest) = w.split_once(' ').unwrap();
+                if rest.ends_with("/notes") {
+                    "note"
+                } else {
+                    rest.split(' ').next().unwrap()
+                }
+            })
+            .collect();
+        assert_eq!(kinds, ["PUT", "note", "note", "PUT"], "{writes:#?}");
+    }
+    assert_eq!(other, 1, "only tracker.yaml is read besides the listing");
+    assert!(
+        log.iter()
+            .any(|q| q.path.ends_with("/repository/files/tracker.yaml/raw"))
+    );
+    assert_eq!(split(&again).1.len(), 0, "a second sweep writes nothing");
+    assert_eq!(again.len(), 6, "{:#?}", again);
 }

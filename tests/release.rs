@@ -1,10 +1,11 @@
 //! Distribution releases (issue 5): announce what is Ready for release, publish
-//! it, and the post-implementation review, on the embedded tracker and the fake
-//! GitHub; the announcement templates over hand-made submissions.
+//! it, and the post-implementation review, on the embedded tracker, the fake
+//! GitHub and the fake GitLab; the announcement templates over hand-made
+//! submissions.
 
 mod support;
 
-use support::rig::{REPORT, Rig};
+use support::rig::{Kind, REPORT, Rig};
 use support::run;
 use umd_release::announce::{self, Candidate};
 use umd_release::pipeline::Stage;
@@ -51,18 +52,25 @@ fn publish(rig: &Rig, who: &str) -> support::Run {
     ]))
 }
 
-macro_rules! on_both {
+/// Runs each scenario on the three trackers, as three tests.
+macro_rules! on_all {
     ($($name:ident),* $(,)?) => {
         mod local {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(false)) })*
+            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::Local)) })*
         }
         mod github {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(true)) })*
+            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
+        }
+        mod gitlab {
+            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
         }
     };
 }
 
-on_both!(announce_publish_and_review);
+on_all!(
+    announce_publish_and_review,
+    an_emergency_release_is_flagged_for_the_omb,
+);
 
 fn announce_publish_and_review(rig: &Rig) {
     // Nothing is ready yet.
@@ -251,11 +259,9 @@ fn exported_records_have_egi_s_shape(rig: &Rig) {
     assert_eq!(platforms, ["centos7", "xenial"]);
 }
 
-#[test]
-fn an_emergency_release_is_flagged_for_the_omb() {
-    let rig = Rig::new(false);
-    ready(&rig);
-    let r = announce(&rig, &["--date", "2026-11-10", "--emergency"]);
+fn an_emergency_release_is_flagged_for_the_omb(rig: &Rig) {
+    ready(rig);
+    let r = announce(rig, &["--date", "2026-11-10", "--emergency"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
@@ -266,7 +272,7 @@ fn an_emergency_release_is_flagged_for_the_omb() {
     let ann = rig.tracker().get_issue(2).unwrap();
     assert!(ann.body.contains("**Emergency release**"), "{}", ann.body);
     rig.at("2026-11-10T09:00:00Z");
-    let r = publish(&rig, "carol");
+    let r = publish(rig, "carol");
     assert!(
         r.stdout
             .contains("(emergency release: present it to the OMB)"),
@@ -283,7 +289,7 @@ fn an_emergency_release_is_flagged_for_the_omb() {
 
 #[test]
 fn bad_release_input() {
-    let rig = Rig::new(false);
+    let rig = Rig::new(Kind::Local);
     for (args, want) in [
         (
             vec!["--version", "1.5", "--date", "2026-12-01"],

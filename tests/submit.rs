@@ -1,71 +1,46 @@
 //! Submission scenarios: the real binary filing the demo product in a tracker.
-//! Every scenario runs on the embedded tracker; `Forge` is the seam through
-//! which the same scenarios run on the fake GitHub.
+//! Every scenario runs on the embedded tracker, on the fake GitHub and on the
+//! fake GitLab; `Forge` is the seam (a [`Backend`] per test) through which
+//! the same scenario code runs on each, with the same outcomes.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::fake_github::FakeGitHub;
+use support::rig::{Backend, Fake, Kind, Req};
 use support::{demo_dir, demo_repo, edit, run, umd};
-use umd_release::tracker::{Tracker, local::LocalTracker};
+use umd_release::tracker::Tracker;
 
 const TOKEN: &str = "ghp_SECRETsecretSECRET0123456789abcdef";
+const GITLAB_TOKEN: &str = "glpat-SECRETsecretSECRET0123456789";
 
-/// A tracker under test and how to look inside it: the embedded tracker, or
-/// the fake GitHub over HTTP (which reads the registry through the contents API).
-enum Backend {
-    Local,
-    GitHub(FakeGitHub),
-}
-
+/// A tracker under test and how to look inside it: the embedded tracker, or a
+/// fake forge over HTTP (which reads the registry through its files API).
 struct Forge {
-    dir: tempfile::TempDir,
+    /// Holds the embedded tracker (removed when the test ends).
+    _dir: tempfile::TempDir,
     backend: Backend,
 }
 
 impl Forge {
-    fn new(github: bool) -> Forge {
-        let backend = if github {
-            let gh = FakeGitHub::start();
-            gh.add_repo("egi", "umd-tracker");
-            gh.set_token(TOKEN);
-            support::register_demo(&gh);
-            Backend::GitHub(gh)
-        } else {
-            Backend::Local
+    fn new(kind: Kind) -> Forge {
+        let dir = tempfile::tempdir().unwrap();
+        let token = match kind {
+            Kind::GitLab => GITLAB_TOKEN,
+            _ => TOKEN,
         };
-        Forge {
-            dir: tempfile::tempdir().unwrap(),
-            backend,
-        }
-    }
-
-    fn spec(&self) -> String {
-        match &self.backend {
-            Backend::Local => format!("local:{}", self.dir.path().join("tracker").display()),
-            Backend::GitHub(_) => "github:egi/umd-tracker".into(),
-        }
+        let backend = Backend::start(kind, &dir.path().join("tracker"), token);
+        Forge { _dir: dir, backend }
     }
 
     fn tracker(&self) -> Box<dyn Tracker> {
-        match &self.backend {
-            Backend::Local => {
-                Box::new(LocalTracker::open(self.dir.path().join("tracker")).unwrap())
-            }
-            Backend::GitHub(gh) => Box::new(support::github_tracker(gh, TOKEN)),
-        }
+        self.backend.tracker()
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = umd(args);
-        c.env("UMD_RELEASE_TRACKER", self.spec())
-            .env("GITHUB_TOKEN", TOKEN)
-            .env_remove("UMD_RELEASE_TOKEN");
-        if let Backend::GitHub(gh) = &self.backend {
-            c.env("GITHUB_API_URL", gh.url());
-        }
+        self.backend.env(&mut c);
         c
     }
 
@@ -80,28 +55,23 @@ impl Forge {
             "--tag",
             "v1.4.0",
         ];
-        if matches!(self.backend, Backend::Local) {
+        if self.backend.kind() == Kind::Local {
             args.extend(["--registry", registry.to_str().unwrap()]);
         }
         args.extend_from_slice(extra);
         let r = run(&mut self.cmd(&args));
-        assert!(
-            !r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN),
-            "the token leaked"
-        );
+        for token in [TOKEN, GITLAB_TOKEN] {
+            assert!(
+                !r.stdout.contains(token) && !r.stderr.contains(token),
+                "the token leaked"
+            );
+        }
         r
     }
 
-    /// Requests the fake GitHub saw since the last call (empty for the local tracker).
-    fn take_requests(&self) -> Vec<support::fake_github::LoggedRequest> {
-        match &self.backend {
-            Backend::Local => Vec::new(),
-            Backend::GitHub(gh) => {
-                let r = gh.requests();
-                gh.clear_log();
-                r
-            }
-        }
+    /// Requests the fake forge saw since the last call (empty for the local tracker).
+    fn take_requests(&self) -> Vec<Req> {
+        self.backend.take_requests()
     }
 
     /// Open issues whose first line is a submission marker, by key.
@@ -118,19 +88,22 @@ impl Forge {
     }
 }
 
-/// Runs a scenario on both trackers, as two tests.
-macro_rules! on_both {
+/// Runs each scenario on the three trackers, as three tests.
+macro_rules! on_all {
     ($($name:ident),* $(,)?) => {
         mod local {
-            $(#[test] fn $name() { super::$name(&super::Forge::new(false)) })*
+            $(#[test] fn $name() { super::$name(&super::Forge::new(super::Kind::Local)) })*
         }
         mod github {
-            $(#[test] fn $name() { super::$name(&super::Forge::new(true)) })*
+            $(#[test] fn $name() { super::$name(&super::Forge::new(super::Kind::GitHub)) })*
+        }
+        mod gitlab {
+            $(#[test] fn $name() { super::$name(&super::Forge::new(super::Kind::GitLab)) })*
         }
     };
 }
 
-on_both!(
+on_all!(
     new_submission_then_rerun_is_a_no_op,
     rerun_with_new_packages_updates_in_place_keeps_human_text_and_says_what_changed,
     crash_after_create_before_labelling_is_repaired,
@@ -202,7 +175,7 @@ fn new_submission_then_rerun_is_a_no_op(forge: &Forge) {
         forge.tracker().get_issue(1).unwrap(),
         "an unchanged re-run must not touch the issue"
     );
-    // On GitHub: nothing but reads, and no more than 3 requests per distribution.
+    // On a forge: nothing but reads, and no more than 3 requests per distribution.
     let log = forge.take_requests();
     assert!(log.iter().all(|r| r.method == "GET"), "{log:#?}");
     assert!(
@@ -492,48 +465,123 @@ fn bad_tracker_spec_is_a_usage_error() {
     let _ = repo;
 }
 
+/// The fake GitHub of a forge made with [`Kind::GitHub`].
+fn github(forge: &Forge) -> &support::fake_github::FakeGitHub {
+    match &forge.backend.fake {
+        Fake::GitHub(gh) => gh,
+        _ => unreachable!("a GitHub forge"),
+    }
+}
+
+/// A new submission and its unchanged re-run of CMD-OS 1 (with `extra` flags),
+/// and the requests each cost.
+fn new_then_rerun(forge: &Forge, extra: &[&str]) -> (Vec<Req>, Vec<Req>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let mut args = vec!["--policy", "cmd-os-1"];
+    args.extend_from_slice(extra);
+    forge.take_requests();
+    let r = forge.submit(&repo, &dist(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("created #1"), "{}", r.stdout);
+    let new = forge.take_requests();
+    let r = forge.submit(&repo, &dist(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("unchanged #1"), "{}", r.stdout);
+    let rerun = forge.take_requests();
+    eprintln!(
+        "{:?} requests{}: new submission {}, unchanged re-run {}",
+        forge.backend.kind(),
+        if extra.is_empty() {
+            ""
+        } else {
+            " with --registry"
+        },
+        new.len(),
+        rerun.len()
+    );
+    (new, rerun)
+}
+
+fn show(log: &[Req]) -> Vec<String> {
+    log.iter().map(ToString::to_string).collect()
+}
+
 /// Requests per submission, counted from the fake's log: the figures the issue
 /// asks for (new <= 6, unchanged re-run <= 3).
 #[test]
 fn github_request_budget() {
-    let forge = Forge::new(true);
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = demo_repo(tmp.path());
-    forge.take_requests();
-    assert_eq!(
-        forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]).code,
-        0
-    );
-    let new = forge.take_requests();
-    assert_eq!(
-        forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]).code,
-        0
-    );
-    let rerun = forge.take_requests();
-    eprintln!(
-        "requests: new submission {}, unchanged re-run {}",
-        new.len(),
-        rerun.len()
-    );
-    let show = |l: &[support::fake_github::LoggedRequest]| {
-        l.iter()
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect::<Vec<_>>()
-    };
+    let forge = Forge::new(Kind::GitHub);
+    let (new, rerun) = new_then_rerun(&forge, &[]);
     assert!(new.len() <= 6, "{:#?}", show(&new));
     assert!(rerun.len() <= 3, "{:#?}", show(&rerun));
+    // Every request names the REST API version (checked on a fresh submission).
+    let forge = Forge::new(Kind::GitHub);
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let log = github(&forge).requests();
+    assert!(!log.is_empty());
     assert!(
-        new.iter()
+        log.iter()
             .all(|r| r.api_version.as_deref() == Some("2022-11-28"))
     );
 }
 
+/// Asserts that `log` is exactly the requests `want` names: method, path under
+/// the tracking project's API, a fragment of the query; each one succeeded.
+fn assert_requests(log: &[Req], want: &[(&str, &str, &str)]) {
+    let api = "/api/v4/projects/egi%2Fumd-tracker";
+    assert_eq!(log.len(), want.len(), "{:#?}", show(log));
+    for (r, (method, path, query)) in log.iter().zip(want) {
+        assert!(
+            r.method == *method
+                && r.path == format!("{api}{path}")
+                && r.query.contains(query)
+                && r.status < 300,
+            "{r} is not {method} {path}?..{query}..: {:#?}",
+            show(log)
+        );
+    }
+}
+
+/// The same on GitLab, where the budget is exact. A new submission costs 4
+/// requests (find by product label, search by marker for one whose labels
+/// were lost, create with its labels, list again to converge with a racing
+/// run) and an unchanged re-run 1 (the list by product label); reading the
+/// registry through the repository files API adds 1 to each.
+#[test]
+fn gitlab_request_budget() {
+    let registry = support::manifest_dir().join("examples/tracker/products");
+    let registry = registry.to_str().unwrap();
+    let by_product = ("GET", "/issues", "labels=product%3A%3Asite-info-publisher");
+    let by_marker = ("GET", "/issues", "in=description");
+    let create = ("POST", "/issues", "");
+    let read_registry = (
+        "GET",
+        "/repository/files/products%2Fsite-info-publisher.yaml/raw",
+        "ref=HEAD",
+    );
+
+    let forge = Forge::new(Kind::GitLab);
+    let (new, rerun) = new_then_rerun(&forge, &["--registry", registry]);
+    assert_requests(&new, &[by_product, by_marker, create, by_product]);
+    assert_requests(&rerun, &[by_product]);
+
+    let forge = Forge::new(Kind::GitLab);
+    let (new, rerun) = new_then_rerun(&forge, &[]);
+    assert_requests(
+        &new,
+        &[read_registry, by_product, by_marker, create, by_product],
+    );
+    assert_requests(&rerun, &[read_registry, by_product]);
+}
+
 #[test]
 fn github_rate_limit_with_retry_after_is_waited_out() {
-    let forge = Forge::new(true);
-    let Backend::GitHub(gh) = &forge.backend else {
-        unreachable!()
-    };
+    let forge = Forge::new(Kind::GitHub);
+    let gh = github(&forge);
     gh.fail_next(
         "POST /repos/egi/umd-tracker/issues",
         1,
@@ -554,9 +602,66 @@ fn github_rate_limit_with_retry_after_is_waited_out() {
     assert_eq!(forge.submissions().len(), 1);
 }
 
+/// The fake GitLab of a forge made with [`Kind::GitLab`].
+fn gitlab(forge: &Forge) -> &support::fake_gitlab::FakeGitLab {
+    match &forge.backend.fake {
+        Fake::GitLab(gl) => gl,
+        _ => unreachable!("a GitLab forge"),
+    }
+}
+
+#[test]
+fn gitlab_rate_limit_with_retry_after_is_waited_out() {
+    let forge = Forge::new(Kind::GitLab);
+    let gl = gitlab(&forge);
+    gl.fail_next(
+        "POST /api/v4/projects/egi%2Fumd-tracker/issues",
+        1,
+        429,
+        &[("retry-after", "1")],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let statuses: Vec<u16> = gl
+        .requests()
+        .iter()
+        .filter(|q| q.method == "POST")
+        .map(|q| q.status)
+        .collect();
+    assert_eq!(statuses, [429, 201]);
+    assert_eq!(forge.submissions().len(), 1);
+}
+
+#[test]
+fn gitlab_refused_token_is_exit_3_and_never_shown() {
+    let forge = Forge::new(Kind::GitLab);
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let wrong = "glpat-WRONGwrongWRONG0123456789ab";
+    let r = run(forge
+        .cmd(&[
+            "submit",
+            "--policy",
+            "cmd-os-1",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--artifacts",
+            dist().to_str().unwrap(),
+            "--tag",
+            "v1.4.0",
+        ])
+        .env("UMD_RELEASE_TOKEN", wrong));
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("401"), "{}", r.stderr);
+    assert!(!r.stderr.contains(wrong) && !r.stdout.contains(wrong));
+    assert!(gitlab(&forge).issues(support::rig::PROJECT).is_empty());
+}
+
 #[test]
 fn github_refused_token_is_exit_3_and_never_shown() {
-    let forge = Forge::new(true);
+    let forge = Forge::new(Kind::GitHub);
     let tmp = tempfile::tempdir().unwrap();
     let repo = demo_repo(tmp.path());
     let wrong = "ghp_WRONGwrongWRONG0123456789abcdefgh";

@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::rig::{REPORT, Rig};
+use support::rig::{Kind, REPORT, Rig};
 use support::{demo_dir, run};
 
 /// Hides what changes from run to run: the temporary directory.
@@ -15,7 +15,7 @@ fn stable(rig: &Rig, text: &str) -> String {
 
 #[test]
 fn every_template_over_two_distributions_and_several_stages() {
-    let rig = Rig::new(false);
+    let rig = Rig::new(Kind::Local);
     let registry = support::manifest_dir().join("examples/tracker/products");
     let dist = demo_dir().join("dist");
     let repo = rig.tmp.path().join("repo");

@@ -206,7 +206,10 @@ pub fn parse_gitlab(path: &str, json: &str) -> Result<Event, EventError> {
             let after = titles(changes.pointer("/labels/current"));
             let added = after.iter().find(|l| !before.contains(l)).cloned();
             let removed = before.iter().find(|l| !after.contains(l)).cloned();
-            let kind = if changes.get("labels").is_some() {
+            // An issue opened with labels also lists them as changed: opening comes first.
+            let kind = if attrs["action"] == "open" {
+                EventKind::Opened
+            } else if changes.get("labels").is_some() {
                 match (added, removed) {
                     (Some(l), _) => EventKind::Labeled { label: Some(l) },
                     (None, Some(l)) => EventKind::Unlabeled { label: Some(l) },
@@ -214,7 +217,6 @@ pub fn parse_gitlab(path: &str, json: &str) -> Result<Event, EventError> {
                 }
             } else {
                 match attrs["action"].as_str().unwrap_or("") {
-                    "open" => EventKind::Opened,
                     "update" => EventKind::Edited,
                     a => EventKind::Other {
                         name: "issue".into(),
@@ -285,9 +287,16 @@ mod tests {
 
     #[test]
     fn gitlab_payloads_parse() {
-        let issue = gitlab_fixture("issue");
+        let mut issue = gitlab_fixture("issue");
+        // The documented payload is an issue opened with labels: opened.
         let e = parse_gitlab("p", &issue.to_string()).unwrap();
-        assert_eq!((e.issue, e.actor.as_str()), (23, "root"));
+        assert_eq!(
+            (e.issue, e.actor.as_str(), e.kind.clone()),
+            (23, "root", EventKind::Opened)
+        );
+        // The same labels changed on an update: a label event.
+        issue["object_attributes"]["action"] = "update".into();
+        let e = parse_gitlab("p", &issue.to_string()).unwrap();
         assert_eq!(
             e.kind,
             EventKind::Labeled {
@@ -315,11 +324,11 @@ mod tests {
                 label: Some("API".into())
             }
         );
-        // Opened, without label changes.
+        // An update without label changes is an edit.
         v.as_object_mut().unwrap().remove("changes");
         assert_eq!(
             parse_gitlab("p", &v.to_string()).unwrap().kind,
-            EventKind::Opened
+            EventKind::Edited
         );
 
         let note = gitlab_fixture("note.issue");

@@ -1240,7 +1240,13 @@ impl Tracker for GitHubTracker {
         comment.into_comment()
     }
 
-    fn update_comment(&self, _actor: &str, id: u64, body: &str) -> Result<Comment, TrackerError> {
+    fn update_comment(
+        &self,
+        _actor: &str,
+        _issue: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, TrackerError> {
         let pq = format!("{}/issues/comments/{id}", self.repo_path());
         let comment: ApiComment = self
             .send_json(Method::PATCH, &pq, Some(json!({ "body": body })))

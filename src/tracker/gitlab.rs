@@ -57,8 +57,6 @@ const RATE_LIMIT_DEFAULT_WAIT: u64 = 60;
 const GHOST: &str = "ghost";
 /// The core's label prefixes that are scoped labels on GitLab.
 const SCOPED: [&str; 3] = ["state", "dist", "product"];
-/// The most issues a call remembers as recently used (see `update_comment`).
-const RECENT_ISSUES: usize = 3;
 
 const TOKEN_VARS: [&str; 2] = ["UMD_RELEASE_TOKEN", "GITLAB_TOKEN"];
 
@@ -186,10 +184,6 @@ pub struct GitLabTracker {
 /// What the tracker learnt in this process, to spare requests.
 #[derive(Default)]
 struct Memory {
-    /// Note id → the iid of its issue, for `update_comment`.
-    note_issue: HashMap<u64, u64>,
-    /// The issues used last, most recent first.
-    recent: Vec<u64>,
     /// Username (lowercase) → user id, `None` when GitLab has no such user.
     user_ids: HashMap<String, Option<u64>>,
 }
@@ -630,18 +624,6 @@ impl GitLabTracker {
         self.memory.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Remembers `number` as the issue used last.
-    fn used(&self, number: u64) {
-        let mut m = self.memory();
-        m.recent.retain(|n| *n != number);
-        m.recent.insert(0, number);
-        m.recent.truncate(RECENT_ISSUES);
-    }
-
-    fn remember_note(&self, note: u64, issue: u64) {
-        self.memory().note_issue.insert(note, issue);
-    }
-
     fn project_path(&self) -> String {
         format!("/projects/{}", self.project_id)
     }
@@ -904,7 +886,6 @@ impl GitLabTracker {
     fn put_note(&self, issue: u64, id: u64, body: &str) -> Result<Comment, TrackerError> {
         let pq = format!("{}/notes/{id}", self.issue_path(issue));
         let note: ApiNote = self.send_json(Method::PUT, &pq, Some(&json!({ "body": body })))?;
-        self.remember_note(note.id, issue);
         Ok(note.into_comment(issue))
     }
 }
@@ -996,7 +977,6 @@ impl Tracker for GitLabTracker {
     }
 
     fn get_issue(&self, number: u64) -> Result<Issue, TrackerError> {
-        self.used(number);
         let issue: ApiIssue = self
             .send_json(Method::GET, &self.issue_path(number), None)
             .map_err(not_found_as(self.issue_what(number)))?;
@@ -1023,7 +1003,6 @@ impl Tracker for GitLabTracker {
             .send_json(Method::POST, &pq, Some(&request))
             .map_err(not_found_as(self.project_what()))?;
         let mut issue = Issue::from(api);
-        self.used(issue.number);
         // GitLab drops labels set by a Guest; adding them now either succeeds
         // or fails with a clear 403.
         if labels.iter().any(|l| !issue.labels.contains(l)) {
@@ -1048,7 +1027,6 @@ impl Tracker for GitLabTracker {
         if title.is_none() && body.is_none() && open.is_none() {
             return self.get_issue(number);
         }
-        self.used(number);
         let mut put = serde_json::Map::new();
         if let Some(t) = title {
             put.insert("title".into(), t.into());
@@ -1082,7 +1060,6 @@ impl Tracker for GitLabTracker {
         if labels.is_empty() {
             return Ok(self.get_issue(number)?.labels);
         }
-        self.used(number);
         let issue: ApiIssue = self
             .send_json(
                 Method::PUT,
@@ -1119,7 +1096,6 @@ impl Tracker for GitLabTracker {
 
     /// Notes oldest first (GitLab's default is newest first), without system notes.
     fn list_comments(&self, number: u64) -> Result<Vec<Comment>, TrackerError> {
-        self.used(number);
         let pq = format!(
             "{}/notes?sort=asc&order_by=created_at&per_page={PER_PAGE}",
             self.issue_path(number)
@@ -1132,10 +1108,6 @@ impl Tracker for GitLabTracker {
             .filter(|n| !n.system)
             .map(|n| n.into_comment(number))
             .collect();
-        let mut m = self.memory();
-        for c in &comments {
-            m.note_issue.insert(c.id, c.issue);
-        }
         Ok(comments)
     }
 
@@ -1145,7 +1117,6 @@ impl Tracker for GitLabTracker {
         number: u64,
         body: &str,
     ) -> Result<Comment, TrackerError> {
-        self.used(number);
         let pq = format!("{}/notes", self.issue_path(number));
         let answer = self
             .send(Method::POST, &pq, Some(&json!({ "body": body })))
@@ -1161,38 +1132,20 @@ impl Tracker for GitLabTracker {
             ));
         }
         let note: ApiNote = parse(answer.status, &pq, &answer.body)?;
-        self.remember_note(note.id, number);
         Ok(note.into_comment(number))
     }
 
-    /// GitLab reaches a note only through its issue, and the trait gives only
-    /// the note's id. The issue is the one this process saw the note on
-    /// (`list_comments`, `create_comment`, an earlier edit); else each of the
-    /// few issues it used last is tried (the core edits a status comment right
-    /// after reading or labelling its issue), a 404 meaning "not this one".
-    /// Found nowhere, it is `NotFound`, which the core answers by posting a
-    /// new comment: the same as for a comment deleted by hand.
-    fn update_comment(&self, _actor: &str, id: u64, body: &str) -> Result<Comment, TrackerError> {
-        let (known, recent) = {
-            let m = self.memory();
-            (m.note_issue.get(&id).copied(), m.recent.clone())
-        };
-        let candidates: Vec<u64> = match known {
-            Some(issue) => vec![issue],
-            None => recent,
-        };
-        for issue in candidates {
-            match self.put_note(issue, id, body) {
-                Err(TrackerError::NotFound { .. }) => continue,
-                result => return result,
-            }
-        }
-        Err(TrackerError::NotFound {
-            what: format!(
-                "comment {id} in {} (deleted, or on an issue this run has not used: GitLab finds a note only through its issue)",
-                self.project
-            ),
-        })
+    /// GitLab reaches a note only through its issue, which the caller names.
+    /// A note that is gone (or on another issue) is `NotFound`, which the core
+    /// answers by posting a new comment, as for one deleted by hand.
+    fn update_comment(
+        &self,
+        _actor: &str,
+        issue: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, TrackerError> {
+        self.put_note(issue, id, body)
     }
 
     /// `Opened` is made from the issue itself, with id 0; labels from
@@ -1385,6 +1338,669 @@ impl Tracker for GitLabTracker {
             )),
             Err(e) => Err(e),
         }
+    }
+}
+
+// ---------------------------------------------------------------- intake
+
+/// The most a downloaded package may weigh when GitLab reports no size for it.
+const MAX_DOWNLOAD_BYTES: u64 = 2 << 30;
+/// Redirects a download follows (GitLab's object storage answers with one).
+const MAX_REDIRECTS: usize = 5;
+
+/// A release as `GET /projects/:id/releases` lists it.
+#[derive(Deserialize)]
+struct ApiRelease {
+    /// Absent when the token cannot read the repository's code.
+    #[serde(default)]
+    tag_name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    upcoming_release: Option<bool>,
+    #[serde(default)]
+    assets: Option<ApiReleaseAssets>,
+    #[serde(default, rename = "_links")]
+    links: Option<ApiReleaseUrls>,
+}
+
+#[derive(Deserialize)]
+struct ApiReleaseAssets {
+    #[serde(default)]
+    links: Option<Vec<ApiReleaseLink>>,
+}
+
+#[derive(Deserialize)]
+struct ApiReleaseUrls {
+    #[serde(default, rename = "self")]
+    self_url: Option<String>,
+}
+
+/// A release link: `name` is free text, `url` where the file is,
+/// `direct_asset_url` GitLab's permanent link to it (the same as `url` when
+/// the link has no `filepath`).
+#[derive(Deserialize)]
+struct ApiReleaseLink {
+    id: u64,
+    name: String,
+    url: String,
+    #[serde(default)]
+    direct_asset_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiPackage {
+    id: u64,
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+    package_type: String,
+    /// `default`, `hidden`, `processing`, `error`, `pending_destruction`,
+    /// `deprecated` (absent before GitLab 13.x).
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiPackageFile {
+    id: u64,
+    file_name: String,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    file_sha256: Option<String>,
+}
+
+/// A file of the generic package registry, as a download URL names it:
+/// `API/projects/:id/packages/generic/:name/:version/:file`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct GenericFile {
+    /// The project as the URL gives it, still percent-encoded (`24`, `g%2Fp`).
+    project: String,
+    name: String,
+    version: String,
+    file: String,
+}
+
+/// Percent-decodes a URL path segment.
+fn pct_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `url` without its query and fragment: a pre-signed object-storage URL
+/// carries its signature there, which no message should show.
+fn shown(url: &reqwest::Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    u.to_string()
+}
+
+/// The file a release link stands for: its name when that is a package file
+/// name (`x-1.0-1.el9.noarch.rpm`), else the last segment of its URL. Names
+/// that are neither stay as they are and are not taken as packages.
+fn link_file_name(name: &str, urls: &[&str]) -> String {
+    let package =
+        |n: &str| crate::intake::safe_file_name(n) && (n.ends_with(".rpm") || n.ends_with(".deb"));
+    if package(name.trim()) {
+        return name.trim().to_string();
+    }
+    for url in urls {
+        if let Ok(u) = reqwest::Url::parse(url)
+            && let Some(last) = u.path_segments().and_then(|mut s| s.next_back())
+        {
+            let last = pct_decode(last);
+            if package(&last) {
+                return last;
+            }
+        }
+    }
+    name.to_string()
+}
+
+impl GitLabTracker {
+    /// The releases of this project, newest first (`released_at`; one page of
+    /// 100), their links as assets without a digest: see
+    /// [`GitLabTracker::with_registry_packages`]. A release still upcoming
+    /// (`released_at` in the future) is a draft until that date.
+    ///
+    /// Unlike GitHub's, this listing is not conditional: GitLab's REST API
+    /// sends weak ETags but ignores `If-None-Match` on API calls
+    /// (gitlab-org/gitlab#14357), and counts every request against its rate
+    /// limits, a 304 included.
+    pub fn releases(&self) -> Result<Vec<crate::intake::RemoteRelease>, TrackerError> {
+        let pq = format!("{}/releases?per_page={PER_PAGE}", self.project_path());
+        let list: Vec<ApiRelease> = self
+            .send_json(Method::GET, &pq, None)
+            .map_err(not_found_as(self.project_what()))?;
+        list.into_iter().map(|r| self.remote_release(r)).collect()
+    }
+
+    fn remote_release(&self, r: ApiRelease) -> Result<crate::intake::RemoteRelease, TrackerError> {
+        let Some(tag) = r.tag_name.filter(|t| !t.is_empty()) else {
+            return Err(forge(
+                Some(403),
+                format!(
+                    "GitLab hides the tags of {}'s releases from this token: it cannot read the repository\n  use a token that can read {} (at least the Reporter role on a private project)",
+                    self.project, self.project
+                ),
+            ));
+        };
+        let links = r.assets.and_then(|a| a.links).unwrap_or_default();
+        Ok(crate::intake::RemoteRelease {
+            // GitLab's releases API shows no release id.
+            id: 0,
+            tag,
+            html_url: r.links.and_then(|l| l.self_url).unwrap_or_default(),
+            body: r.description.unwrap_or_default(),
+            draft: r.upcoming_release.unwrap_or(false),
+            prerelease: false,
+            assets: links.into_iter().map(|l| self.link_asset(l)).collect(),
+        })
+    }
+
+    fn link_asset(&self, l: ApiReleaseLink) -> crate::intake::RemoteAsset {
+        let direct = l.direct_asset_url.filter(|u| !u.trim().is_empty());
+        let name = match self.generic_file(&l.url) {
+            Some(g) => g.file,
+            None => link_file_name(&l.name, &[&l.url, direct.as_deref().unwrap_or("")]),
+        };
+        crate::intake::RemoteAsset {
+            id: l.id,
+            name,
+            size: 0,
+            digest: None,
+            browser_download_url: direct.unwrap_or_else(|| l.url.clone()),
+            url: l.url,
+        }
+    }
+
+    /// The generic package file `url` downloads, when it is one on this
+    /// GitLab (`API/projects/:id/packages/generic/:name/:version/:file`).
+    fn generic_file(&self, url: &str) -> Option<GenericFile> {
+        let api = reqwest::Url::parse(&self.api_url).ok()?;
+        let u = reqwest::Url::parse(url).ok()?;
+        if u.origin() != api.origin() {
+            return None;
+        }
+        let rest = u
+            .path()
+            .strip_prefix(api.path().trim_end_matches('/'))?
+            .strip_prefix("/projects/")?;
+        let segs: Vec<&str> = rest.split('/').collect();
+        let [project, "packages", "generic", name, version, file] = segs[..] else {
+            return None;
+        };
+        let project_ok = !project.is_empty()
+            && project
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"%._-".contains(&b));
+        let (name, version, file) = (pct_decode(name), pct_decode(version), pct_decode(file));
+        (project_ok && [&name, &version, &file].iter().all(|s| !s.is_empty())).then(|| {
+            GenericFile {
+                project: project.to_string(),
+                name,
+                version,
+                file,
+            }
+        })
+    }
+
+    /// The download URL of a generic package file of this project.
+    fn generic_url(&self, project: &str, name: &str, version: &str, file: &str) -> String {
+        format!(
+            "{}/projects/{project}/packages/generic/{}/{}/{}",
+            self.api_url,
+            encode(name),
+            encode(version),
+            encode(file)
+        )
+    }
+
+    /// The files of the generic packages of `project` (as a URL gives it)
+    /// with this version (and name), the newest upload of each file name only,
+    /// as the registry's download endpoint serves it.
+    fn generic_files(
+        &self,
+        project: &str,
+        name: Option<&str>,
+        version: &str,
+    ) -> Result<Vec<(String, ApiPackageFile)>, TrackerError> {
+        // `package_version` filters since GitLab 16.6 and is ignored before,
+        // and `package_name` is a fuzzy search: both are checked here too.
+        let mut pq = format!(
+            "/projects/{project}/packages?package_type=generic&package_version={}&per_page={PER_PAGE}",
+            encode(version)
+        );
+        if let Some(n) = name {
+            pq.push_str(&format!("&package_name={}", encode(n)));
+        }
+        let packages: Vec<ApiPackage> = self.get_all(&pq).map_err(not_found_as(format!(
+            "project {} (or the token cannot see it)",
+            pct_decode(project)
+        )))?;
+        let mut newest: Vec<(String, ApiPackageFile)> = Vec::new();
+        for p in packages.into_iter().filter(|p| {
+            p.package_type == "generic"
+                && p.version.as_deref() == Some(version)
+                && name.is_none_or(|n| p.name == n)
+                && !matches!(
+                    p.status.as_deref(),
+                    Some("processing" | "error" | "pending_destruction")
+                )
+        }) {
+            let pq = format!(
+                "/projects/{project}/packages/{}/package_files?per_page={PER_PAGE}",
+                p.id
+            );
+            let files: Vec<ApiPackageFile> = self.get_all(&pq)?;
+            for f in files {
+                match newest
+                    .iter_mut()
+                    .find(|(n, g)| *n == p.name && g.file_name == f.file_name)
+                {
+                    Some((_, g)) if g.id >= f.id => {}
+                    Some(slot) => slot.1 = f,
+                    None => newest.push((p.name.clone(), f)),
+                }
+            }
+        }
+        Ok(newest)
+    }
+
+    /// `release` with its packages from GitLab's generic package registry.
+    /// When the release links packages (`.rpm`, `.deb`), those are its
+    /// packages, and the links into the registry get the registry's
+    /// `file_sha256` and size, so that the download is verified; links
+    /// elsewhere have no digest. A release that links no package gets the
+    /// generic packages of its version instead (the tag without its `v`, else
+    /// the tag), every file with its sha256.
+    pub fn with_registry_packages(
+        &self,
+        release: &crate::intake::RemoteRelease,
+    ) -> Result<crate::intake::RemoteRelease, TrackerError> {
+        let mut out = release.clone();
+        if out.assets.iter().any(|a| a.is_package()) {
+            let mut listed: HashMap<(String, String, String), Vec<(String, ApiPackageFile)>> =
+                HashMap::new();
+            for asset in out.assets.iter_mut().filter(|a| a.is_package()) {
+                let Some(g) = self.generic_file(&asset.url) else {
+                    continue;
+                };
+                let key = (g.project.clone(), g.name.clone(), g.version.clone());
+                if !listed.contains_key(&key) {
+                    let files = self.generic_files(&g.project, Some(&g.name), &g.version)?;
+                    listed.insert(key.clone(), files);
+                }
+                let Some((_, f)) = listed[&key].iter().find(|(_, f)| f.file_name == g.file) else {
+                    return Err(invalid(format!(
+                        "release {} links `{}` to the generic package file {}/{}/{}, which the package registry does not hold",
+                        release.tag, asset.name, g.name, g.version, g.file
+                    )));
+                };
+                asset.id = f.id;
+                asset.size = f.size;
+                asset.digest = f
+                    .file_sha256
+                    .as_deref()
+                    .map(|h| format!("sha256:{}", h.trim().to_ascii_lowercase()));
+            }
+            return Ok(out);
+        }
+        for version in crate::intake::registry_versions(&release.tag) {
+            let files = self.generic_files(&self.project_id, None, &version)?;
+            if files.is_empty() {
+                continue;
+            }
+            for (package, f) in files {
+                let url = self.generic_url(&self.project_id, &package, &version, &f.file_name);
+                out.assets.push(crate::intake::RemoteAsset {
+                    id: f.id,
+                    name: f.file_name,
+                    size: f.size,
+                    digest: f
+                        .file_sha256
+                        .as_deref()
+                        .map(|h| format!("sha256:{}", h.trim().to_ascii_lowercase())),
+                    browser_download_url: url.clone(),
+                    url,
+                });
+            }
+            break;
+        }
+        Ok(out)
+    }
+
+    /// A file of this project's repository at `git_ref` (a tag; the default
+    /// branch when `None`), raw; `None` when the file is not there. A project
+    /// GitLab does not show is an error.
+    pub fn file_at(
+        &self,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Option<String>, TrackerError> {
+        super::plain_path(path)?;
+        let pq = format!(
+            "{}/repository/files/{}/raw?ref={}",
+            self.project_path(),
+            encode(path),
+            encode(git_ref.unwrap_or("HEAD"))
+        );
+        let answer = self.send_raw(Method::GET, &pq, None)?;
+        match answer.status.as_u16() {
+            200..=299 => String::from_utf8(answer.body)
+                .map(Some)
+                .map_err(|_| invalid(format!("`{path}` in {} is not UTF-8 text", self.project))),
+            404 if error_message(&answer.text()).contains("Project Not Found") => {
+                Err(TrackerError::NotFound {
+                    what: self.project_what(),
+                })
+            }
+            404 => Ok(None),
+            code => Err(self.error_for(&Method::GET, &pq, code, &error_message(&answer.text()))),
+        }
+    }
+
+    /// Downloads a release asset into `to`, returning the sha256 of what was
+    /// written. The token goes only to this GitLab (same scheme, host and
+    /// port as the API); a link to another host, or a redirect to one (the
+    /// registry's object storage), is fetched without it. Redirects are
+    /// followed by hand, never from https to http. A download larger than the
+    /// size GitLab reports (else than 2 GiB) is refused.
+    pub fn download(
+        &self,
+        asset: &crate::intake::RemoteAsset,
+        to: &std::path::Path,
+    ) -> Result<String, TrackerError> {
+        let api = reqwest::Url::parse(&self.api_url)
+            .map_err(|_| invalid(format!("GITLAB_API_URL `{}` is not a URL", self.api_url)))?;
+        let mut url = reqwest::Url::parse(&asset.url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "`{}` links to `{}`, which is not an http(s) address",
+                    asset.name, asset.url
+                ))
+            })?;
+        if asset.size > MAX_DOWNLOAD_BYTES {
+            return Err(invalid(format!(
+                "`{}` weighs {} bytes, more than the {MAX_DOWNLOAD_BYTES} a package may",
+                asset.name, asset.size
+            )));
+        }
+        let mut hops = 0;
+        let response = loop {
+            let response = self.fetch(&url, url.origin() == api.origin(), &asset.name)?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            hops += 1;
+            let next = header_str(response.headers(), "location")
+                .and_then(|l| url.join(l).ok())
+                .filter(|n| matches!(n.scheme(), "http" | "https"));
+            let Some(next) = next else {
+                return Err(forge(
+                    Some(response.status().as_u16()),
+                    format!("GET {}: a redirect without a usable Location", shown(&url)),
+                ));
+            };
+            if hops > MAX_REDIRECTS {
+                return Err(forge(
+                    None,
+                    format!("GET {}: more than {MAX_REDIRECTS} redirects", shown(&url)),
+                ));
+            }
+            if url.scheme() == "https" && next.scheme() == "http" {
+                return Err(forge(
+                    None,
+                    format!(
+                        "GET {}: redirected from https to http ({}); refused",
+                        shown(&url),
+                        shown(&next)
+                    ),
+                ));
+            }
+            url = next;
+        };
+        let limit = if asset.size > 0 {
+            asset.size
+        } else {
+            MAX_DOWNLOAD_BYTES
+        };
+        let too_large = || {
+            if asset.size > 0 {
+                invalid(format!(
+                    "`{}`: the download is larger than the {} bytes GitLab reports; the file was altered",
+                    asset.name, asset.size
+                ))
+            } else {
+                invalid(format!(
+                    "`{}`: the download is larger than {MAX_DOWNLOAD_BYTES} bytes, the most a package may weigh",
+                    asset.name
+                ))
+            }
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let written = self.stream_to(response, to, limit, &url, too_large);
+        if written.is_err() {
+            let _ = std::fs::remove_file(to);
+        }
+        written
+    }
+
+    /// The body of `response` into `to`, at most `limit` bytes, hashed.
+    fn stream_to(
+        &self,
+        mut response: reqwest::blocking::Response,
+        to: &std::path::Path,
+        limit: u64,
+        url: &reqwest::Url,
+        too_large: impl Fn() -> TrackerError,
+    ) -> Result<String, TrackerError> {
+        use sha2::Digest;
+        use std::io::{Read, Write};
+        let io_err = |source| TrackerError::Io {
+            path: to.to_path_buf(),
+            source,
+        };
+        let mut out = std::io::BufWriter::new(std::fs::File::create(to).map_err(io_err)?);
+        let mut hash = sha2::Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        loop {
+            let n = response.read(&mut buf).map_err(|e| {
+                forge(
+                    None,
+                    format!("GET {}: reading the download: {e}", shown(url)),
+                )
+            })?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > limit {
+                return Err(too_large());
+            }
+            hash.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(io_err)?;
+        }
+        out.flush().map_err(io_err)?;
+        Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// One GET of a download, with the token only when `ours`; rate limits
+    /// and server errors are waited out as for the API. A 2xx or a redirect
+    /// is returned, its body unread.
+    fn fetch(
+        &self,
+        url: &reqwest::Url,
+        ours: bool,
+        name: &str,
+    ) -> Result<reqwest::blocking::Response, TrackerError> {
+        let cap = self.max_wait.as_secs();
+        let mut waited = 0u64;
+        let (mut server_retries, mut rate_retries) = (0u32, 0u32);
+        loop {
+            let mut request = self.client.get(url.clone()).header(ACCEPT, "*/*").header(
+                USER_AGENT,
+                concat!("umd-release/", env!("CARGO_PKG_VERSION")),
+            );
+            if ours {
+                request = request.header("PRIVATE-TOKEN", self.token.clone());
+            }
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let response = request.send().map_err(|e| {
+                forge(
+                    None,
+                    format!(
+                        "GET {}: cannot download `{name}`: {}\n  check the network",
+                        shown(url),
+                        error_chain(&e.without_url())
+                    ),
+                )
+            })?;
+            let status = response.status();
+            if status.is_success() || status.is_redirection() {
+                return Ok(response);
+            }
+            let code = status.as_u16();
+            let headers = response.headers().clone();
+            let text = response.text().unwrap_or_default();
+            let wait = if code == 429 && rate_retries < RATE_LIMIT_RETRIES {
+                rate_retries += 1;
+                rate_limit_wait(&headers)
+            } else if status.is_server_error() && server_retries < SERVER_ERROR_RETRIES {
+                server_retries += 1;
+                1u64 << (server_retries - 1)
+            } else {
+                0
+            };
+            if wait > 0 && waited + wait <= cap {
+                waited += wait;
+                std::thread::sleep(Duration::from_secs(wait));
+                continue;
+            }
+            if ours {
+                // As the API's errors name it: the path below the API's base.
+                let base = reqwest::Url::parse(&self.api_url)
+                    .map(|a| a.path().trim_end_matches('/').to_string())
+                    .unwrap_or_default();
+                let path = url.path();
+                let pq = path.strip_prefix(base.as_str()).unwrap_or(path);
+                return Err(self.error_for(&Method::GET, pq, code, &error_message(&text)));
+            }
+            return Err(match code {
+                404 | 410 => TrackerError::NotFound {
+                    what: format!("`{name}` at {}", shown(url)),
+                },
+                _ => forge(
+                    Some(code),
+                    format!("GET {}: cannot download `{name}` (HTTP {code})", shown(url)),
+                ),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod intake_tests {
+    use super::*;
+
+    fn tracker(api: &str) -> GitLabTracker {
+        GitLabTracker::new(GitLabConfig {
+            api_url: api.into(),
+            project: "example-org/site-info-publisher".into(),
+            token: Secret::new("t"),
+            max_wait: Duration::from_secs(1),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn generic_package_links_are_recognised_on_this_gitlab_only() {
+        let t = tracker("https://gitlab.example.org/api/v4");
+        let g = t
+            .generic_file("https://gitlab.example.org/api/v4/projects/24/packages/generic/sip/1.4.0/sip-1.4.0-1.el9.noarch.rpm")
+            .unwrap();
+        assert_eq!(
+            g,
+            GenericFile {
+                project: "24".into(),
+                name: "sip".into(),
+                version: "1.4.0".into(),
+                file: "sip-1.4.0-1.el9.noarch.rpm".into()
+            }
+        );
+        let g = t
+            .generic_file("https://gitlab.example.org/api/v4/projects/example-org%2Fsip/packages/generic/sip/v1.4.0/a%2Bb.deb?x=1")
+            .unwrap();
+        assert_eq!(
+            (g.project.as_str(), g.file.as_str()),
+            ("example-org%2Fsip", "a+b.deb")
+        );
+        for other in [
+            "https://evil.example/api/v4/projects/24/packages/generic/sip/1.4.0/x.rpm",
+            "http://gitlab.example.org/api/v4/projects/24/packages/generic/sip/1.4.0/x.rpm",
+            "https://gitlab.example.org:8443/api/v4/projects/24/packages/generic/sip/1.4.0/x.rpm",
+            "https://gitlab.example.org/api/v4/projects/24/packages/generic/sip/1.4.0/sub/x.rpm",
+            "https://gitlab.example.org/api/v4/projects/24/packages/maven/sip/1.4.0/x.rpm",
+            "https://gitlab.example.org/g/p/-/releases/v1/downloads/x.rpm",
+        ] {
+            assert_eq!(t.generic_file(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn link_names_come_from_the_name_else_the_url() {
+        assert_eq!(
+            link_file_name("x-1.0-1.el9.noarch.rpm", &["https://h/a/b"]),
+            "x-1.0-1.el9.noarch.rpm"
+        );
+        assert_eq!(
+            link_file_name(
+                "RPM for EL9",
+                &["https://h/dl/x-1.0-1.el9.noarch.rpm?token=1", ""]
+            ),
+            "x-1.0-1.el9.noarch.rpm"
+        );
+        assert_eq!(
+            link_file_name("Debian", &["https://h/dl/x_1.0-1~bpo_all.deb"]),
+            "x_1.0-1~bpo_all.deb"
+        );
+        assert_eq!(
+            link_file_name("../x.rpm", &["https://h/dl/..%2Fy.rpm"]),
+            "../x.rpm"
+        );
+        assert_eq!(link_file_name("Docs", &["https://h/docs"]), "Docs");
+    }
+
+    #[test]
+    fn shown_urls_keep_no_query() {
+        let u = reqwest::Url::parse("https://s3.example/b/o.rpm?X-Amz-Signature=secret#f").unwrap();
+        assert_eq!(shown(&u), "https://s3.example/b/o.rpm");
     }
 }
 

@@ -562,25 +562,28 @@ impl Tracker for LocalTracker {
 
     /// Edits by id wherever the comment is; like a forge admin, any actor may
     /// edit, and the author stays. The same text again changes nothing.
-    fn update_comment(&self, _actor: &str, id: u64, body: &str) -> Result<Comment, TrackerError> {
+    fn update_comment(
+        &self,
+        _actor: &str,
+        issue: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, TrackerError> {
         self.locked(|| {
-            for n in self.issue_numbers()? {
-                let mut file = self.load(n)?;
-                let Some(c) = file.comments.iter_mut().find(|c| c.id == id) else {
-                    continue;
-                };
-                if c.body != body {
-                    let now = self.now();
-                    c.body = body.into();
-                    c.updated_at = now;
-                    let comment = c.clone();
-                    file.updated_at = now;
-                    self.save(&file)?;
-                    return Ok(comment);
-                }
-                return Ok(c.clone());
+            let mut file = self.load(issue)?;
+            let Some(c) = file.comments.iter_mut().find(|c| c.id == id) else {
+                return Err(not_found(format!("comment {id} on #{issue}")));
+            };
+            if c.body != body {
+                let now = self.now();
+                c.body = body.into();
+                c.updated_at = now;
+                let comment = c.clone();
+                file.updated_at = now;
+                self.save(&file)?;
+                return Ok(comment);
             }
-            Err(not_found(format!("comment {id}")))
+            Ok(c.clone())
         })
     }
 
@@ -802,16 +805,21 @@ mod tests {
         assert_eq!((c1.id, c2.id, c1.issue, c2.issue), (1, 2, 1, 2));
         assert_eq!(c1.created_at, c1.updated_at);
 
-        let same = t.update_comment("carol", 2, "other").unwrap();
+        let same = t.update_comment("carol", 2, 2, "other").unwrap();
         assert_eq!(same, c2);
-        let edited = t.update_comment("carol", 2, "changed").unwrap();
+        let edited = t.update_comment("carol", 2, 2, "changed").unwrap();
         assert_eq!(edited.body, "changed");
         assert_eq!(edited.author, "bob");
         assert!(edited.updated_at > c2.updated_at);
         assert_eq!(t.list_comments(2).unwrap(), [edited]);
         assert_eq!(t.list_comments(1).unwrap(), [c1]);
         assert!(matches!(
-            t.update_comment("c", 99, "x"),
+            t.update_comment("c", 2, 99, "x"),
+            Err(TrackerError::NotFound { .. })
+        ));
+        // A comment of another issue is not found on this one.
+        assert!(matches!(
+            t.update_comment("c", 1, 2, "x"),
             Err(TrackerError::NotFound { .. })
         ));
         assert!(matches!(

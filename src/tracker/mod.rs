@@ -146,7 +146,14 @@ pub trait Tracker {
     fn list_comments(&self, number: u64) -> Result<Vec<Comment>, TrackerError>;
     fn create_comment(&self, actor: &str, number: u64, body: &str)
     -> Result<Comment, TrackerError>;
-    fn update_comment(&self, actor: &str, id: u64, body: &str) -> Result<Comment, TrackerError>;
+    /// Edits comment `id` of issue `issue` (GitLab reaches a note only through its issue).
+    fn update_comment(
+        &self,
+        actor: &str,
+        issue: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, TrackerError>;
     fn list_events(&self, number: u64) -> Result<Vec<Event>, TrackerError>;
     fn list_labels(&self) -> Result<Vec<Label>, TrackerError>;
     /// Creates the label or brings its colour and description in line;
@@ -336,8 +343,8 @@ pub fn apply(
             Action::Comment { number, body } => {
                 tracker.create_comment(actor, resolve(*number, &applied.created)?, body)?;
             }
-            Action::EditComment { id, body } => {
-                tracker.update_comment(actor, *id, body)?;
+            Action::EditComment { number, id, body } => {
+                tracker.update_comment(actor, resolve(*number, &applied.created)?, *id, body)?;
             }
         }
         applied.actions += 1;

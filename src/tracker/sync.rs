@@ -330,7 +330,7 @@ pub fn carry_out(
     if state != old {
         let text = crate::pipeline::sweep::status_text(&state, policy, config, now);
         let edited = match state.status_comment {
-            Some(id) => match tracker.update_comment(ME, id, &text) {
+            Some(id) => match tracker.update_comment(ME, n, id, &text) {
                 Ok(_) => true,
                 // Deleted by hand: post a new one.
                 Err(TrackerError::NotFound { .. }) => false,

@@ -273,6 +273,167 @@ impl FakeGitLab {
         )
     }
 
+    /// Tags `tag` at the default branch: the files it has now are the tag's
+    /// (`repository/files/:path/raw?ref=TAG`). A tag already made is kept.
+    pub fn add_tag(&self, project: &str, tag: &str) {
+        let mut st = self.st();
+        let p = st.project_mut(project);
+        let files = p.files.clone();
+        p.tags.entry(tag.to_string()).or_insert(files);
+    }
+
+    /// A file at tag `git_ref` (tagging the default branch first if the tag is new).
+    pub fn set_file_at(&self, project: &str, git_ref: &str, path: &str, text: &str) {
+        self.add_tag(project, git_ref);
+        self.st()
+            .project_mut(project)
+            .tags
+            .get_mut(git_ref)
+            .expect("just tagged")
+            .insert(path.to_string(), text.to_string());
+    }
+
+    /// Publishes a release of `tag` (tagging the default branch if the tag is
+    /// new, as GitLab does with `ref`), released now, with asset links
+    /// `(name, url, link_type)`; link types: `other`, `runbook`, `image`, `package`.
+    pub fn add_release(
+        &self,
+        project: &str,
+        tag: &str,
+        description: &str,
+        links: &[(&str, &str, &str)],
+    ) {
+        self.add_tag(project, tag);
+        let mut st = self.st();
+        let p = st.project_mut(project);
+        let links = links
+            .iter()
+            .map(|(name, url, link_type)| {
+                assert!(
+                    ["other", "runbook", "image", "package"].contains(link_type),
+                    "fake GitLab: link_type does not have a valid value"
+                );
+                ReleaseLink {
+                    id: p.next_id(),
+                    name: name.to_string(),
+                    url: url.to_string(),
+                    link_type: link_type.to_string(),
+                }
+            })
+            .collect();
+        let at = now();
+        p.releases.push(Release {
+            tag: tag.to_string(),
+            name: tag.to_string(),
+            description: description.to_string(),
+            created_at: at.clone(),
+            released_at: at,
+            author: DEFAULT_USERNAME.to_string(),
+            links,
+        });
+    }
+
+    /// Publishes a file to the generic package registry, as `PUT
+    /// /projects/:id/packages/generic/:name/:version/:file` does (the package
+    /// is made on its first file; the same file name again is a newer upload
+    /// of it); returns the file's download URL, with the numeric project id
+    /// as GitLab's own links have it. GitLab's rules for names apply: no `~`
+    /// in a file name, for one.
+    pub fn upload_generic(
+        &self,
+        project: &str,
+        name: &str,
+        version: &str,
+        file_name: &str,
+        data: &[u8],
+    ) -> String {
+        let allowed = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
+        };
+        assert!(allowed(name), "fake GitLab: 400 package_name is invalid");
+        assert!(
+            allowed(version) && !version.contains("..") && !version.starts_with(['.', '-']),
+            "fake GitLab: 400 package_version is invalid"
+        );
+        assert!(allowed(file_name), "fake GitLab: 400 file_name is invalid");
+        let mut st = self.st();
+        let base = st.base.clone();
+        let p = st.project_mut(project);
+        let at = now();
+        let idx = match p
+            .packages
+            .iter()
+            .position(|k| k.name == name && k.version == version)
+        {
+            Some(i) => i,
+            None => {
+                let id = p.next_id();
+                p.packages.push(Package {
+                    id,
+                    name: name.to_string(),
+                    version: version.to_string(),
+                    created_at: at.clone(),
+                    files: Vec::new(),
+                });
+                p.packages.len() - 1
+            }
+        };
+        let id = p.next_id();
+        p.packages[idx].files.push(PackageFile {
+            id,
+            file_name: file_name.to_string(),
+            size: data.len(),
+            sha256: hex(&Sha256::digest(data)),
+            data: data.to_vec(),
+            created_at: at,
+        });
+        format!(
+            "{base}/api/v4/projects/{}/packages/generic/{name}/{version}/{file_name}",
+            p.id
+        )
+    }
+
+    /// Replaces the bytes of a generic package file (its newest upload) but
+    /// not the `file_sha256` and size the registry reports, as a tampered
+    /// store or a corrupted transfer would look.
+    pub fn tamper_package_file(
+        &self,
+        project: &str,
+        name: &str,
+        version: &str,
+        file_name: &str,
+        data: &[u8],
+    ) {
+        let mut st = self.st();
+        let p = st.project_mut(project);
+        let f = p
+            .packages
+            .iter_mut()
+            .filter(|k| k.name == name && k.version == version)
+            .flat_map(|k| k.files.iter_mut())
+            .filter(|f| f.file_name == file_name)
+            .last()
+            .expect("fake GitLab: no such package file");
+        f.data = data.to_vec();
+    }
+
+    /// Generic package downloads of `project` answer 302 to object storage on
+    /// another host (`localhost` instead of `127.0.0.1`, with a pre-signed
+    /// query), as GitLab does with object storage and direct downloads.
+    pub fn set_object_storage(&self, project: &str, on: bool) {
+        self.st().project_mut(project).object_storage = on;
+    }
+
+    /// Serves `data` at `path` on another host, without authentication;
+    /// returns its URL there (`http://localhost:PORT/PATH`).
+    pub fn serve_elsewhere(&self, path: &str, data: &[u8]) -> String {
+        let mut st = self.st();
+        st.elsewhere.insert(path.to_string(), data.to_vec());
+        format!("{}{path}", elsewhere(&st.base))
+    }
+
     /// A file of the default branch, served by `repository/files/:path/raw`.
     pub fn set_file(&self, project: &str, path: &str, text: &str) {
         self.st()
@@ -380,6 +541,8 @@ struct State {
     /// Keyed by lowercase full path.
     groups: BTreeMap<String, Group>,
     projects: BTreeMap<String, Project>,
+    /// Files served on another host by path (see `serve_elsewhere`).
+    elsewhere: HashMap<String, Vec<u8>>,
 }
 
 impl State {
@@ -394,6 +557,7 @@ impl State {
             log: Vec::new(),
             groups: BTreeMap::new(),
             projects: BTreeMap::new(),
+            elsewhere: HashMap::new(),
         }
     }
 
@@ -570,6 +734,9 @@ impl State {
             f.times -= 1;
             let reply = injected(f.status, &f.headers);
             self.failures.retain(|f| f.times > 0);
+            return reply;
+        }
+        if let Some(reply) = self.serve_public(method, path) {
             return reply;
         }
         let Some(api_path) = path.strip_prefix("/api/v4/") else {
@@ -935,6 +1102,13 @@ struct Project {
     files: HashMap<String, String>,
     /// Lowercase username → access level (direct members).
     members: HashMap<String, u64>,
+    releases: Vec<Release>,
+    /// Tag → the files at that tag.
+    tags: BTreeMap<String, HashMap<String, String>>,
+    /// The generic package registry.
+    packages: Vec<Package>,
+    /// Generic package downloads redirect to object storage on another host.
+    object_storage: bool,
 }
 
 impl Project {
@@ -951,6 +1125,10 @@ impl Project {
             state_events: Vec::new(),
             files: HashMap::new(),
             members: HashMap::new(),
+            releases: Vec::new(),
+            tags: BTreeMap::new(),
+            packages: Vec::new(),
+            object_storage: false,
         }
     }
 
@@ -1149,6 +1327,133 @@ impl Project {
                     i.labels.retain(|x| *x != gone);
                 }
                 Ok(Reply::new(204, Vec::new()))
+            }
+            ("GET", ["releases"]) => {
+                let mut releases: Vec<&Release> = self.releases.iter().collect();
+                // Newest first by `released_at`, GitLab's default order.
+                releases.sort_by(|a, b| b.released_at.cmp(&a.released_at));
+                if ctx.str("sort").as_deref() == Some("asc") {
+                    releases.reverse();
+                }
+                let items = releases.iter().map(|r| self.release_json(r)).collect();
+                Ok(page_reply(ctx, items))
+            }
+            ("GET", ["releases", tag]) => {
+                let r = self
+                    .releases
+                    .iter()
+                    .find(|r| r.tag == *tag)
+                    .ok_or_else(|| Reply::message(404, "404 Not Found"))?;
+                Ok(Reply::json(200, &self.release_json(r)))
+            }
+            ("GET", ["packages"]) => {
+                let kind = ctx.str("package_type");
+                if kind.as_deref().is_some_and(|k| {
+                    ![
+                        "maven",
+                        "npm",
+                        "conan",
+                        "nuget",
+                        "pypi",
+                        "composer",
+                        "generic",
+                        "golang",
+                        "debian",
+                        "rubygems",
+                        "helm",
+                        "terraform_module",
+                        "rpm",
+                        "ml_model",
+                    ]
+                    .contains(&k)
+                }) {
+                    return Err(Reply::bad_param("package_type does not have a valid value"));
+                }
+                let name = ctx.str("package_name").map(|n| n.to_ascii_lowercase());
+                let version = ctx.str("package_version");
+                let mut items: Vec<&Package> = self
+                    .packages
+                    .iter()
+                    // Only generic packages are kept here.
+                    .filter(|_| kind.as_deref().is_none_or(|t| t == "generic"))
+                    .filter(|k| {
+                        name.as_ref()
+                            .is_none_or(|n| k.name.to_ascii_lowercase().contains(n))
+                    })
+                    .filter(|k| version.as_ref().is_none_or(|v| &k.version == v))
+                    .collect();
+                if ctx.str("sort").as_deref() == Some("desc") {
+                    items.reverse();
+                }
+                let items = items.iter().map(|k| self.package_json(k)).collect();
+                Ok(page_reply(ctx, items))
+            }
+            ("GET", ["packages", id, "package_files"]) => {
+                let k = self
+                    .packages
+                    .iter()
+                    .find(|k| k.id.to_string() == *id)
+                    .ok_or_else(|| Reply::message(404, "404 Package Not Found"))?;
+                let items = k
+                    .files
+                    .iter()
+                    .map(|f| {
+                        json!({
+                            "id": f.id,
+                            "package_id": k.id,
+                            "created_at": f.created_at,
+                            "file_name": f.file_name,
+                            "size": f.size,
+                            // Not computed here (GitLab shows null md5 on FIPS instances).
+                            "file_md5": null,
+                            "file_sha1": null,
+                            "file_sha256": f.sha256,
+                        })
+                    })
+                    .collect();
+                Ok(page_reply(ctx, items))
+            }
+            ("GET", ["packages", "generic", name, version, file]) => {
+                let k = self
+                    .packages
+                    .iter()
+                    .find(|k| k.name == *name && k.version == *version)
+                    .ok_or_else(|| Reply::message(404, "404 Package Not Found"))?;
+                let f = k
+                    .files
+                    .iter()
+                    .rfind(|f| f.file_name == *file)
+                    .ok_or_else(|| Reply::message(404, "404 Package file Not Found"))?;
+                if self.object_storage {
+                    let to = format!(
+                        "{}/object-storage/{}/{}/{}?X-Amz-Expires=540&X-Amz-Signature={}",
+                        elsewhere(&ctx.base),
+                        self.id,
+                        f.id,
+                        f.file_name,
+                        &f.sha256[..16]
+                    );
+                    return Ok(Reply::new(302, Vec::new()).header("location", &to));
+                }
+                Ok(Reply::new(200, f.data.clone())
+                    .header("content-type", "application/octet-stream")
+                    .header(
+                        "content-disposition",
+                        &format!("attachment; filename=\"{}\"", f.file_name),
+                    )
+                    .header("x-checksum-sha256", &f.sha256))
+            }
+            ("GET", ["repository", "files", path, "raw"])
+                if ctx.str("ref").is_some_and(|r| self.tags.contains_key(&r)) =>
+            {
+                let tag = ctx.str("ref").unwrap_or_default();
+                let text = self.tags[&tag]
+                    .get(*path)
+                    .ok_or_else(|| Reply::message(404, "404 File Not Found"))?;
+                Ok(Reply::new(200, text.as_bytes().to_vec())
+                    .header("content-type", "text/plain; charset=utf-8")
+                    .header("x-gitlab-file-path", path)
+                    .header("x-gitlab-ref", &tag))
             }
             ("GET", ["repository", "files", path, "raw"]) => {
                 // Any ref names the default branch here: `HEAD`, `main`.
@@ -1651,6 +1956,162 @@ fn text_color(color: &str) -> &'static str {
         "#1F1E24"
     } else {
         "#FFFFFF"
+    }
+}
+
+// ---------------------------------------------------------------- releases and packages
+
+struct Release {
+    tag: String,
+    name: String,
+    description: String,
+    created_at: String,
+    released_at: String,
+    author: String,
+    links: Vec<ReleaseLink>,
+}
+
+struct ReleaseLink {
+    id: u64,
+    name: String,
+    url: String,
+    link_type: String,
+}
+
+/// A generic package: files under one name and version.
+struct Package {
+    id: u64,
+    name: String,
+    version: String,
+    created_at: String,
+    files: Vec<PackageFile>,
+}
+
+struct PackageFile {
+    id: u64,
+    file_name: String,
+    /// As uploaded: the size and sha256 the registry reports.
+    size: usize,
+    sha256: String,
+    /// What a download serves (see `tamper_package_file`).
+    data: Vec<u8>,
+    created_at: String,
+}
+
+/// The same server as another host: `localhost` for `127.0.0.1`.
+fn elsewhere(base: &str) -> String {
+    base.replacen("127.0.0.1", "localhost", 1)
+}
+
+impl State {
+    /// Paths outside the API, served to anyone: object storage's pre-signed
+    /// downloads and files served elsewhere (see `serve_elsewhere`).
+    fn serve_public(&self, method: &str, path: &str) -> Option<Reply> {
+        if method != "GET" {
+            return None;
+        }
+        if let Some(rest) = path.strip_prefix("/object-storage/") {
+            let segs: Vec<&str> = rest.splitn(3, '/').collect();
+            let [project, file, _] = segs[..] else {
+                return Some(Reply::text(404, "NoSuchKey"));
+            };
+            let found = self
+                .projects
+                .values()
+                .filter(|p| p.id.to_string() == project)
+                .flat_map(|p| p.packages.iter())
+                .flat_map(|k| k.files.iter())
+                .find(|f| f.id.to_string() == file);
+            return Some(match found {
+                Some(f) => Reply::new(200, f.data.clone())
+                    .header("content-type", "application/octet-stream"),
+                None => Reply::text(404, "NoSuchKey"),
+            });
+        }
+        self.elsewhere.get(path).map(|data| {
+            Reply::new(200, data.clone()).header("content-type", "application/octet-stream")
+        })
+    }
+}
+
+impl Project {
+    /// A release as GitLab's `Release` entity shows it to a user who can read the code.
+    fn release_json(&self, r: &Release) -> Value {
+        let web = self.web();
+        let sha = hex(&Sha256::digest(
+            format!("{}:{}", self.path, r.tag).as_bytes(),
+        ))[..40]
+            .to_string();
+        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
+        let tag = &r.tag;
+        let sources: Vec<Value> = ["zip", "tar.gz", "tar.bz2", "tar"]
+            .iter()
+            .map(|f| json!({"format": f, "url": format!("{web}/-/archive/{tag}/{name}-{tag}.{f}")}))
+            .collect();
+        json!({
+            "name": r.name,
+            "tag_name": tag,
+            "description": r.description,
+            "description_html": format!("<p dir=\"auto\">{}</p>", html_escape(&r.description)),
+            "created_at": r.created_at,
+            "released_at": r.released_at,
+            "upcoming_release": r.released_at > now(),
+            "author": user_json(&self.base, &r.author),
+            "commit": {
+                "id": sha, "short_id": &sha[..8], "title": format!("Release {tag}"),
+                "created_at": r.created_at, "parent_ids": [], "message": format!("Release {tag}\n"),
+                "author_name": r.author, "author_email": format!("{}@example.org", r.author),
+                "authored_date": r.created_at, "committer_name": r.author,
+                "committer_email": format!("{}@example.org", r.author),
+                "committed_date": r.created_at, "trailers": {}, "extended_trailers": {},
+                "web_url": format!("{web}/-/commit/{sha}"),
+            },
+            "commit_path": format!("/{}/-/commit/{sha}", self.path),
+            "tag_path": format!("/{}/-/tags/{tag}", self.path),
+            "assets": {
+                "count": 4 + r.links.len(),
+                "sources": sources,
+                "links": r.links.iter().map(|l| json!({
+                    "id": l.id,
+                    "name": l.name,
+                    "url": l.url,
+                    // Without a `filepath`, GitLab's direct link is the URL itself.
+                    "direct_asset_url": l.url,
+                    "link_type": l.link_type,
+                })).collect::<Vec<_>>(),
+            },
+            "evidences": [{
+                "sha": hex(&Sha256::digest(r.created_at.as_bytes())),
+                "filepath": format!("{web}/-/releases/{tag}/evidences/1.json"),
+                "collected_at": r.created_at,
+            }],
+            "_links": {
+                "closed_issues_url": format!("{web}/-/issues?release_tag={tag}&scope=all&state=closed"),
+                "closed_merge_requests_url": format!("{web}/-/merge_requests?release_tag={tag}&scope=all&state=closed"),
+                "edit_url": format!("{web}/-/releases/{tag}/edit"),
+                "merged_merge_requests_url": format!("{web}/-/merge_requests?release_tag={tag}&scope=all&state=merged"),
+                "opened_issues_url": format!("{web}/-/issues?release_tag={tag}&scope=all&state=opened"),
+                "opened_merge_requests_url": format!("{web}/-/merge_requests?release_tag={tag}&scope=all&state=opened"),
+                "self": format!("{web}/-/releases/{tag}"),
+            },
+        })
+    }
+
+    fn package_json(&self, k: &Package) -> Value {
+        json!({
+            "id": k.id,
+            "name": k.name,
+            "version": k.version,
+            "package_type": "generic",
+            "status": "default",
+            "_links": {
+                "web_path": format!("/{}/-/packages/{}", self.path, k.id),
+                "delete_api_path": format!("{}/packages/{}", self.api(), k.id),
+            },
+            "created_at": k.created_at,
+            "last_downloaded_at": null,
+            "tags": [],
+        })
     }
 }
 
