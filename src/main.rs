@@ -1030,102 +1030,6 @@ fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
     use umd_release::tracker::github::{GitHubConfig, GitHubTracker};
     use umd_release::tracker::gitlab::{GitLabConfig, GitLabTracker};
 
-    /// [`intake_release`] for a release on GitLab: the card and changelogs
-    /// at its tag, its packages checked against the sha256 of GitLab's
-    /// generic package registry where it has one (links elsewhere have
-    /// none: their sha256 is computed from the download, and said so).
-    fn gitlab_release(
-        args: &Filing,
-        tracker: &dyn umd_release::tracker::Tracker,
-        source: &GitLabTracker,
-        product: &RegisteredProduct,
-        release: &umd_release::intake::RemoteRelease,
-        out: &mut String,
-    ) -> Result<u8, Failure> {
-        if let Some(name) = intake::duplicate_package(&release.assets) {
-            return Err(bad_input(anyhow!(
-                "two files of the release are named `{name}`: a package is staged under its file name, so each needs its own"
-            )));
-        }
-        let tmp = tempfile::tempdir()
-            .context("cannot make a staging directory")
-            .map_err(bad_input)?;
-        let repo = tmp.path().join("repo");
-        let dist = tmp.path().join("dist");
-        for dir in [&repo, &dist] {
-            std::fs::create_dir_all(dir)
-                .context("cannot make a staging directory")
-                .map_err(bad_input)?;
-        }
-        for file in intake::repo_files(&product.card) {
-            if let Some(text) = source
-                .file_at(&file, Some(&release.tag))
-                .map_err(tracker_failure)?
-            {
-                let to = if file == product.card {
-                    repo.join(policy::card::FILE_NAME)
-                } else {
-                    repo.join(&file)
-                };
-                if let Some(parent) = to.parent() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| bad_input(anyhow::Error::new(e)))?;
-                }
-                std::fs::write(&to, text).map_err(|e| bad_input(anyhow::Error::new(e)))?;
-            }
-        }
-        let mut downloads = std::collections::BTreeMap::new();
-        let mut unverified = String::new();
-        for asset in release.assets.iter().filter(|a| a.is_package()) {
-            let sha = source
-                .download(asset, &dist.join(&asset.name))
-                .map_err(tracker_failure)?;
-            match asset.sha256() {
-                Some(want) if want != sha => {
-                    return Err(bad_input(anyhow!(
-                        "{}: the download's sha256 is {sha} but GitLab's package registry reports {want}; the file was altered or the download corrupted",
-                        asset.name
-                    )));
-                }
-                Some(_) => {}
-                None => unverified.push_str(&format!(
-                    "  {}: GitLab reports no checksum for this link; its sha256 {sha} was computed from the download\n",
-                    asset.name
-                )),
-            }
-            downloads.insert(asset.name.clone(), asset.browser_download_url.clone());
-        }
-        let notes = tmp.path().join("NOTES.md");
-        std::fs::write(&notes, &release.body).map_err(|e| bad_input(anyhow::Error::new(e)))?;
-        let submit = SubmitArgs {
-            check: CheckArgs {
-                repo,
-                tag: Some(release.tag.clone()),
-                artifacts: Some(dist),
-                policies: args.policies.to_vec(),
-                notes: (!release.body.trim().is_empty()).then_some(notes),
-                format: ReportFormat::Text,
-                output: None,
-            },
-            tracker: TrackerArgs {
-                tracker: args.tracker.to_string(),
-            },
-            registry: args.registry.map(Path::to_path_buf),
-            allow_failures: false,
-            dry_run: args.dry_run,
-            actor: None,
-            templates: args.templates.map(Path::to_path_buf),
-            download_url_base: None,
-            release_notes_url: Some(release.html_url.clone()).filter(|u| !u.is_empty()),
-        };
-        out.push_str(&format!(
-            "{} {} ({}):\n{unverified}",
-            product.name, release.tag, product.repository
-        ));
-        let (code, _) = submit_with(&submit, tracker, &downloads, out)?;
-        Ok(code)
-    }
-
     let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
     let mut state: State = match std::fs::read_to_string(&args.state) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| {
@@ -1217,7 +1121,7 @@ fn cmd_intake(args: IntakeArgs) -> Result<u8, Failure> {
                         continue;
                     }
                     Ok(release) => {
-                        gitlab_release(&filing, &*tracker, &source, product, &release, &mut out)
+                        intake_release(&filing, &*tracker, &source, product, &release, &mut out)
                     }
                 };
                 match result {
@@ -1333,14 +1237,22 @@ struct Filing<'a> {
     dry_run: bool,
 }
 
+/// Files one release of a registered product: the card and changelogs at its
+/// tag, its packages checked against the digests the forge reports (a file
+/// without one gets its sha256 computed from the download, and the log says so).
 fn intake_release(
     args: &Filing,
     tracker: &dyn umd_release::tracker::Tracker,
-    source: &umd_release::tracker::github::GitHubTracker,
+    source: &dyn umd_release::intake::ReleaseSource,
     product: &umd_release::policy::registry::RegisteredProduct,
     release: &umd_release::intake::RemoteRelease,
     out: &mut String,
 ) -> Result<u8, Failure> {
+    if let Some(name) = umd_release::intake::duplicate_package(&release.assets) {
+        return Err(bad_input(anyhow!(
+            "two files of the release are named `{name}`: a package is staged under its file name, so each needs its own"
+        )));
+    }
     let tmp = tempfile::tempdir()
         .context("cannot make a staging directory")
         .map_err(bad_input)?;
@@ -1369,17 +1281,24 @@ fn intake_release(
         }
     }
     let mut downloads = std::collections::BTreeMap::new();
+    let mut unverified = String::new();
     for asset in release.assets.iter().filter(|a| a.is_package()) {
         let sha = source
             .download(asset, &dist.join(&asset.name))
             .map_err(tracker_failure)?;
-        if let Some(want) = asset.sha256()
-            && want != sha
-        {
-            return Err(bad_input(anyhow!(
-                "{}: the download's sha256 is {sha} but GitHub reports {want}; the asset was altered or the download corrupted",
+        match asset.sha256() {
+            Some(want) if want != sha => {
+                return Err(bad_input(anyhow!(
+                    "{}: the download's sha256 is {sha} but {} reports {want}; the file was altered or the download corrupted",
+                    asset.name,
+                    source.digest_source()
+                )));
+            }
+            Some(_) => {}
+            None => unverified.push_str(&format!(
+                "  {}: the forge publishes no checksum for this file; its sha256 {sha} was computed from the download\n",
                 asset.name
-            )));
+            )),
         }
         downloads.insert(asset.name.clone(), asset.browser_download_url.clone());
     }
@@ -1407,7 +1326,7 @@ fn intake_release(
         release_notes_url: Some(release.html_url.clone()).filter(|u| !u.is_empty()),
     };
     out.push_str(&format!(
-        "{} {} ({}):\n",
+        "{} {} ({}):\n{unverified}",
         product.name, release.tag, product.repository
     ));
     let (code, _) = submit_with(&submit, tracker, &downloads, out)?;

@@ -309,14 +309,14 @@ fn a_release_with_plain_links_is_filed_with_locally_computed_checksums() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout.contains(&format!(
-            "{RPM}: GitLab reports no checksum for this link; its sha256 {RPM_SHA256} was computed from the download"
+            "{RPM}: the forge publishes no checksum for this file; its sha256 {RPM_SHA256} was computed from the download"
         )),
         "{}",
         r.stdout
     );
     assert!(
         r.stdout
-            .contains(&format!("{DEB}: GitLab reports no checksum")),
+            .contains(&format!("{DEB}: the forge publishes no checksum")),
         "{}",
         r.stdout
     );

@@ -1724,3 +1724,19 @@ impl From<ApiRelease> for crate::intake::RemoteRelease {
         }
     }
 }
+
+impl crate::intake::ReleaseSource for GitHubTracker {
+    fn digest_source(&self) -> &'static str {
+        "GitHub"
+    }
+    fn file_at(&self, path: &str, git_ref: Option<&str>) -> Result<Option<String>, TrackerError> {
+        GitHubTracker::file_at(self, path, git_ref)
+    }
+    fn download(
+        &self,
+        asset: &crate::intake::RemoteAsset,
+        to: &std::path::Path,
+    ) -> Result<String, TrackerError> {
+        GitHubTracker::download(self, asset, to)
+    }
+}

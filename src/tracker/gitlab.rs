@@ -2164,3 +2164,19 @@ mod tests {
         assert_eq!(error_message("<html>x</html>"), "");
     }
 }
+
+impl crate::intake::ReleaseSource for GitLabTracker {
+    fn digest_source(&self) -> &'static str {
+        "GitLab's package registry"
+    }
+    fn file_at(&self, path: &str, git_ref: Option<&str>) -> Result<Option<String>, TrackerError> {
+        GitLabTracker::file_at(self, path, git_ref)
+    }
+    fn download(
+        &self,
+        asset: &crate::intake::RemoteAsset,
+        to: &std::path::Path,
+    ) -> Result<String, TrackerError> {
+        GitLabTracker::download(self, asset, to)
+    }
+}
