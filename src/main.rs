@@ -1017,6 +1017,13 @@ fn cmd_init(spec: &str, dry_run: bool) -> Result<u8, Failure> {
             plan.actions.len()
         ));
     }
+    if spec.starts_with("gitlab:") {
+        out.push_str(
+            "\nPipeline to install in the tracking project: examples/gitlab/tracker.gitlab-ci.yml of umd-release as .gitlab-ci.yml\n  (track on webhook-triggered pipelines, sweep on a daily schedule; its comments say how to set up the webhook),\nplus tracker.yaml and one products/NAME.yaml per product (`umd-release schema tracker`, `umd-release schema registry`).\n",
+        );
+        print(&out)?;
+        return Ok(0);
+    }
     out.push_str(
         "\nWorkflows to install in the tracking repository (from examples/workflows/ of umd-release):\n  .github/workflows/umd-release-events.yml  <- tracker-events.yml (label moves, comments, issue form)\n  .github/workflows/umd-release-intake.yml  <- tracker-intake.yml (pulls registered products' releases)\n  .github/workflows/umd-release-sweep.yml   <- tracker-sweep.yml (deadlines)\n  .github/workflows/umd-release-dashboard.yml <- tracker-dashboard.yml (status page on GitHub Pages)\n  .github/ISSUE_TEMPLATE/submission.yml     <- the submission form\nand one products/NAME.yaml per product (`umd-release schema registry`).\n",
     );

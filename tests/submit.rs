@@ -451,6 +451,12 @@ fn init_creates_the_pipeline_labels_once(forge: &Forge) {
     );
     let labels = forge.tracker().list_labels().unwrap();
     assert!(labels.iter().any(|l| l.name == "dist:cmd-one-1"));
+    // It says what to install, for the tracker's forge.
+    let want = match &forge.backend.fake {
+        Fake::GitLab(_) => "examples/gitlab/tracker.gitlab-ci.yml",
+        _ => ".github/workflows/umd-release-events.yml",
+    };
+    assert!(r.stdout.contains(want), "{}", r.stdout);
     let r = run(&mut forge.cmd(&["init"]));
     assert!(r.stdout.contains("0 of"), "{}", r.stdout);
 }
