@@ -79,6 +79,17 @@ pub fn compose<T: Serialize>(key: &ReleaseKey, kind: &str, text: &str, record: &
     )
 }
 
+/// The body with its record replaced and its text kept (`body` was written by
+/// [`compose`] for `key`).
+pub fn with_record<T: Serialize>(body: &str, key: &ReleaseKey, kind: &str, record: &T) -> String {
+    let text: Vec<&str> = body
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with(STATE_PREFIX))
+        .collect();
+    compose(key, kind, text.join("\n").trim(), record)
+}
+
 /// Reads a body written by [`compose`] for `kind` (`announcement` or `review`).
 pub fn parse<T: for<'de> Deserialize<'de>>(body: &str, kind: &str) -> Option<(ReleaseKey, T)> {
     let first = body.lines().next()?;
@@ -382,8 +393,22 @@ mod tests {
             &rec,
         );
         let (k, r): (ReleaseKey, Record) = parse(&body, "announcement").unwrap();
-        assert_eq!((k, r), (key.clone(), rec));
+        assert_eq!((k, r), (key.clone(), rec.clone()));
         assert!(parse::<Record>(&body, "review").is_none());
+        let published = Record {
+            review: Some(9),
+            ..rec.clone()
+        };
+        let again = with_record(&body, &key, "announcement", &published);
+        assert_eq!(
+            parse::<Record>(&again, "announcement").unwrap().1,
+            published
+        );
+        assert_eq!(
+            again.lines().nth(1),
+            body.lines().nth(1),
+            "the text is kept"
+        );
         assert!(parse::<Record>(&format!("x\n{body}"), "announcement").is_none());
     }
 

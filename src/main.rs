@@ -1862,6 +1862,39 @@ fn distribution_policy(id: &str, given: &[Policy]) -> Result<Policy, Failure> {
         })
 }
 
+/// What announce, publish and export start from: the tracker, its rules, the
+/// distribution's policy and the release's key.
+struct DistRelease {
+    tracker: Box<dyn umd_release::tracker::Tracker>,
+    config: policy::tracker_config::TrackerConfig,
+    policies: Vec<Policy>,
+    policy: Policy,
+    key: umd_release::announce::ReleaseKey,
+}
+
+fn dist_release(
+    tracker: &TrackerArgs,
+    pipeline: &PipelineArgs,
+    distribution: &str,
+    version: &str,
+) -> Result<DistRelease, Failure> {
+    release_version(version)?;
+    let tracker = umd_release::tracker::open(&tracker.tracker).map_err(tracker_failure)?;
+    let (config, policies) = pipeline_rules(&*tracker, pipeline)?;
+    let policy = distribution_policy(distribution, &policies)?;
+    let key = umd_release::announce::ReleaseKey {
+        dist: policy.id.clone(),
+        version: version.to_string(),
+    };
+    Ok(DistRelease {
+        tracker,
+        config,
+        policies,
+        policy,
+        key,
+    })
+}
+
 fn release_version(v: &str) -> Result<(), Failure> {
     semver::Version::parse(v).map(|_| ()).map_err(|_| {
         bad_input(anyhow!(
@@ -1871,16 +1904,23 @@ fn release_version(v: &str) -> Result<(), Failure> {
 }
 
 fn cmd_announce(args: AnnounceArgs) -> Result<u8, Failure> {
-    use umd_release::announce::{self, Record, ReleaseKey};
-    release_version(&args.version)?;
+    use umd_release::announce::{self, Record};
     let date = time::Date::parse(
         &args.date,
         &time::macros::format_description!("[year]-[month]-[day]"),
     )
     .map_err(|_| bad_input(anyhow!("--date `{}` is not a date YYYY-MM-DD", args.date)))?;
-    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
-    let (_, policies) = pipeline_rules(&*tracker, &args.pipeline)?;
-    let policy = distribution_policy(&args.distribution, &policies)?;
+    let DistRelease {
+        tracker,
+        policy,
+        key,
+        ..
+    } = dist_release(
+        &args.tracker,
+        &args.pipeline,
+        &args.distribution,
+        &args.version,
+    )?;
     let warning = announce::check_date(
         date,
         now().date(),
@@ -1888,10 +1928,6 @@ fn cmd_announce(args: AnnounceArgs) -> Result<u8, Failure> {
         args.emergency,
     )
     .map_err(|e| bad_input(anyhow!(e)))?;
-    let key = ReleaseKey {
-        dist: policy.id.clone(),
-        version: args.version.clone(),
-    };
     let existing =
         umd_release::tracker::sync::find_release(&*tracker, &key).map_err(tracker_failure)?;
     if let Some((issue, record)) = &existing
@@ -1976,16 +2012,20 @@ fn cmd_announce(args: AnnounceArgs) -> Result<u8, Failure> {
 }
 
 fn cmd_publish(args: PublishArgs) -> Result<u8, Failure> {
-    use umd_release::announce::{self, REVIEW_LABEL, ReleaseKey, Review};
+    use umd_release::announce::{self, REVIEW_LABEL, Review};
     use umd_release::pipeline::{Stage, transition::Decision};
-    release_version(&args.version)?;
-    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
-    let rules = pipeline_rules(&*tracker, &args.pipeline)?;
-    let policy = distribution_policy(&args.distribution, &rules.1)?;
-    let key = ReleaseKey {
-        dist: policy.id.clone(),
-        version: args.version.clone(),
-    };
+    let DistRelease {
+        tracker,
+        config,
+        policies,
+        policy,
+        key,
+    } = dist_release(
+        &args.tracker,
+        &args.pipeline,
+        &args.distribution,
+        &args.version,
+    )?;
     let Some((ann, mut record)) =
         umd_release::tracker::sync::find_release(&*tracker, &key).map_err(tracker_failure)?
     else {
@@ -2046,8 +2086,8 @@ fn cmd_publish(args: PublishArgs) -> Result<u8, Failure> {
             &*tracker,
             *number,
             &args.actor,
-            &rules.1,
-            &rules.0,
+            &policies,
+            &config,
             None,
             now,
         )
@@ -2109,14 +2149,7 @@ fn cmd_publish(args: PublishArgs) -> Result<u8, Failure> {
         .map_err(tracker_failure)?;
     record.published = Some(now);
     record.review = Some(review_issue.number);
-    let text: String = ann
-        .body
-        .lines()
-        .skip(1)
-        .take_while(|l| !l.starts_with("<!-- umd-release:release "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let body = announce::compose(&key, "announcement", text.trim(), &record);
+    let body = announce::with_record(&ann.body, &key, "announcement", &record);
     tracker
         .update_issue("umd-release", ann.number, None, Some(&body), Some(false))
         .map_err(tracker_failure)?;
@@ -2138,17 +2171,19 @@ fn cmd_publish(args: PublishArgs) -> Result<u8, Failure> {
 }
 
 fn cmd_export(args: ExportArgs) -> Result<u8, Failure> {
-    use umd_release::announce::ReleaseKey;
     use umd_release::export::egi;
     let ExportFormat::EgiSoftwareReleases = args.format;
-    release_version(&args.version)?;
-    let tracker = umd_release::tracker::open(&args.tracker.tracker).map_err(tracker_failure)?;
-    let (_, policies) = pipeline_rules(&*tracker, &args.pipeline)?;
-    let policy = distribution_policy(&args.distribution, &policies)?;
-    let key = ReleaseKey {
-        dist: policy.id.clone(),
-        version: args.version.clone(),
-    };
+    let DistRelease {
+        tracker,
+        policy,
+        key,
+        ..
+    } = dist_release(
+        &args.tracker,
+        &args.pipeline,
+        &args.distribution,
+        &args.version,
+    )?;
     let Some((ann, record)) =
         umd_release::tracker::sync::find_release(&*tracker, &key).map_err(tracker_failure)?
     else {

@@ -523,3 +523,25 @@ fn chromium_filters_by_distribution_and_stage_from_the_query_string() {
     assert_eq!(shown(&dom), [1, 2, 3, 4], "{dom}");
     assert!(!dom.contains("<img"), "{dom}");
 }
+
+#[test]
+fn an_output_that_is_a_file_is_refused_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("site");
+    std::fs::write(&file, "not a directory").unwrap();
+    let tracker = format!("local:{}", tmp.path().join("tracker").display());
+    let r = support::run(&mut support::umd(&[
+        "dashboard",
+        "--tracker",
+        &tracker,
+        "--out",
+        file.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot create the dashboard directory") && r.stderr.contains("site"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+}

@@ -271,6 +271,25 @@ fn an_emergency_release_is_flagged_for_the_omb(rig: &Rig) {
     );
     let ann = rig.tracker().get_issue(2).unwrap();
     assert!(ann.body.contains("**Emergency release**"), "{}", ann.body);
+    // Announced but not published: nothing to export yet.
+    let r = run(&mut rig.cmd(&[
+        "export",
+        "--format",
+        "egi-software-releases",
+        "--distribution",
+        "cmd-os-1",
+        "--version",
+        "1.5.0",
+        "--out",
+        rig.tmp.path().join("egi").to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("is announced (#2) but not published"),
+        "{}",
+        r.stderr
+    );
+    assert!(!rig.tmp.path().join("egi").exists(), "nothing half-written");
     rig.at("2026-11-10T09:00:00Z");
     let r = publish(rig, "carol");
     assert!(

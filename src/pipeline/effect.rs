@@ -100,7 +100,6 @@ pub fn on_labels(
     match &decision {
         Decision::Nothing => return (decision, Effect::unchanged(&state)),
         Decision::Revert { restore, reason } => {
-            fx.state = state.clone();
             for s in on.iter().filter(|s| *s != restore) {
                 fx.remove_labels.push(s.label());
             }

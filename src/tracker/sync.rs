@@ -672,7 +672,7 @@ fn sweep_review(
     dry_run: bool,
     now: OffsetDateTime,
 ) -> Result<Option<Swept>, TrackerError> {
-    use crate::announce::{Review, ReviewStep, compose, parse, review_step};
+    use crate::announce::{Review, ReviewStep, parse, review_step, with_record};
     let Some((key, mut review)) = parse::<Review>(&issue.body, "review") else {
         return Ok(None);
     };
@@ -704,14 +704,7 @@ fn sweep_review(
             ReviewStep::Remind(text) => {
                 tracker.create_comment("umd-release", issue.number, &text)?;
                 review.reminded = true;
-                let text = issue
-                    .body
-                    .lines()
-                    .skip(1)
-                    .take_while(|l| !l.starts_with("<!-- umd-release:release "))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                let body = compose(&key, "review", text.trim(), &review);
+                let body = with_record(&issue.body, &key, "review", &review);
                 tracker.update_issue("umd-release", issue.number, None, Some(&body), None)?;
             }
             ReviewStep::Close(text) => {
