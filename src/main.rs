@@ -50,7 +50,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Print the JSON schema of a policy file, a Product ID Card or a product registration
+    /// Print the JSON schema of a policy file, a Product ID Card, a product registration or tracker.yaml
     Schema {
         #[arg(value_enum)]
         kind: SchemaKind,
@@ -93,7 +93,7 @@ enum Command {
     },
     /// Apply the deadlines: flag late stages Delayed and tell the provider, remind Early Adopters, repair labels
     Sweep(SweepArgs),
-    /// Poll the registered products' GitHub releases and file the new ones (the pull channel)
+    /// Poll the registered products' GitHub and GitLab releases and file the new ones (the pull channel)
     Intake(IntakeArgs),
     /// Create the labels the pipeline uses in the tracker, and print the workflows to install
     Init {
