@@ -6,14 +6,14 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+use crate::issue::Issue;
 use crate::pipeline::Stage;
 use crate::policy::Policy;
 use crate::render::md_link;
 use crate::submission::{Key, State};
-use crate::tracker::Issue;
 
-pub const ANNOUNCEMENT_LABEL: &str = "announcement";
-pub const REVIEW_LABEL: &str = "review";
+pub const ANNOUNCEMENT_LABEL: &str = crate::labels::ANNOUNCEMENT;
+pub const REVIEW_LABEL: &str = crate::labels::REVIEW;
 const MARKER_PREFIX: &str = "<!-- umd-release:";
 const STATE_PREFIX: &str = "<!-- umd-release:release ";
 const COMMENT_END: &str = " -->";

@@ -17,6 +17,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
+use crate::issue::Issue;
 use crate::pipeline::calendar::when;
 use crate::pipeline::rollout::called_sites;
 use crate::pipeline::sweep::{stage_deadline, waiting_for};
@@ -24,7 +25,6 @@ use crate::pipeline::{DELAYED_LABEL, Stage};
 use crate::policy::Policy;
 use crate::policy::tracker_config::TrackerConfig;
 use crate::submission::State;
-use crate::tracker::Issue;
 use crate::tracker::sync::policy_of;
 
 const STYLE: &str = include_str!("dashboard/style.css");

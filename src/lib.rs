@@ -10,6 +10,8 @@ pub mod dashboard;
 pub mod export;
 pub mod forge;
 pub mod intake;
+pub mod issue;
+pub mod labels;
 pub mod package;
 pub mod pipeline;
 pub mod plan;

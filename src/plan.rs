@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::tracker::Label;
+use crate::issue::Label;
 
 /// An issue the plan acts on: one that exists, or the one the plan creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 use crate::policy::Policy;
 
 /// The label the issue form puts on a request.
-pub const REQUEST_LABEL: &str = "submission-request";
+pub const REQUEST_LABEL: &str = crate::labels::REQUEST;
 
 /// A well-formed request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::issue::Issue;
 use crate::pipeline::Stage;
 use crate::plan::{Action, IssueRef, Plan};
-use crate::tracker::Issue;
 
 const MARKER_PREFIX: &str = "<!-- umd-release:submission ";
 const BEGIN: &str = "<!-- umd-release:begin: text up to the end marker is rewritten by umd-release; write below it -->";
@@ -56,11 +56,11 @@ impl Key {
     }
 
     pub fn product_label(&self) -> String {
-        format!("product:{}", self.product)
+        crate::labels::product(&self.product)
     }
 
     pub fn dist_label(&self) -> String {
-        format!("dist:{}", self.dist)
+        crate::labels::dist(&self.dist)
     }
 }
 
@@ -598,7 +598,7 @@ pub fn dedupe(existing: &[&Issue]) -> Plan {
         actions.push(Action::Comment { number, body: format!("Duplicate of #{}: two submissions of this release ran at the same time; umd-release keeps the first issue and closes this one.", keep.number) });
         actions.push(Action::AddLabels {
             number,
-            labels: vec!["duplicate".into()],
+            labels: vec![crate::labels::DUPLICATE.into()],
         });
         actions.push(Action::UpdateIssue {
             number,

@@ -34,8 +34,8 @@ pub enum Stage {
 }
 
 /// Label prefix of the state labels on GitHub (GitLab uses scoped `state::`).
-pub const STATE_PREFIX: &str = "state:";
-pub const DELAYED_LABEL: &str = "delayed";
+pub const STATE_PREFIX: &str = crate::labels::STATE_PREFIX;
+pub const DELAYED_LABEL: &str = crate::labels::DELAYED;
 
 impl Stage {
     pub const ALL: [Stage; 6] = [

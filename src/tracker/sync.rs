@@ -242,41 +242,13 @@ pub fn pipeline_labels(policies: &[crate::policy::Policy]) -> Vec<super::Label> 
             description: s.description().into(),
         })
         .collect();
-    let extra = [
-        (
-            crate::pipeline::DELAYED_LABEL,
-            "d93f0b",
-            "Past the stage's deadline; the Technology Provider was told",
-        ),
-        (
-            "duplicate",
-            "cfd3d7",
-            "A second issue for a submission that already has one",
-        ),
-        (
-            "submission-request",
-            "fbca04",
-            "A submission filed through the issue form, waiting to be turned into a submission",
-        ),
-        (
-            "announcement",
-            "0052cc",
-            "A distribution release announcement",
-        ),
-        (
-            "review",
-            "c2e0c6",
-            "A post-implementation review of a distribution release",
-        ),
-        ("unanswered", "e4e669", "A review closed without an answer"),
-    ];
-    out.extend(extra.iter().map(|(n, c, d)| super::Label {
+    out.extend(crate::labels::FLAGS.iter().map(|(n, c, d)| super::Label {
         name: (*n).into(),
         color: (*c).into(),
         description: (*d).into(),
     }));
     out.extend(policies.iter().map(|p| super::Label {
-        name: format!("dist:{}", p.id),
+        name: crate::labels::dist(&p.id),
         color: "c5def5".into(),
         description: format!("Submitted to {}", p.name),
     }));
@@ -308,7 +280,7 @@ pub fn carry_out(
     config: &TrackerConfig,
     now: OffsetDateTime,
 ) -> Result<(), TrackerError> {
-    const ME: &str = "umd-release";
+    const ME: &str = crate::labels::TOOL_LOGIN;
     let n = issue.number;
     for label in &fx.remove_labels {
         match tracker.remove_label(ME, n, label) {
@@ -572,11 +544,11 @@ pub fn sweep(
             ) {
                 if !dry_run {
                     tracker.add_labels(
-                        "umd-release",
+                        crate::labels::TOOL_LOGIN,
                         issue.number,
                         &[crate::pipeline::DELAYED_LABEL.into()],
                     )?;
-                    tracker.create_comment("umd-release", issue.number, &text)?;
+                    tracker.create_comment(crate::labels::TOOL_LOGIN, issue.number, &text)?;
                 }
                 out.push(Swept {
                     number: issue.number,
@@ -641,12 +613,12 @@ pub fn file_announcement(
     body: &str,
     dist: &str,
 ) -> Result<(Issue, Option<bool>), TrackerError> {
-    const ME: &str = "umd-release";
+    const ME: &str = crate::labels::TOOL_LOGIN;
     match existing {
         None => {
             let labels = [
                 crate::announce::ANNOUNCEMENT_LABEL.to_string(),
-                format!("dist:{dist}"),
+                crate::labels::dist(dist),
             ];
             Ok((tracker.create_issue(ME, title, body, &labels)?, None))
         }
@@ -702,15 +674,31 @@ fn sweep_review(
     if !dry_run {
         match step {
             ReviewStep::Remind(text) => {
-                tracker.create_comment("umd-release", issue.number, &text)?;
+                tracker.create_comment(crate::labels::TOOL_LOGIN, issue.number, &text)?;
                 review.reminded = true;
                 let body = with_record(&issue.body, &key, "review", &review);
-                tracker.update_issue("umd-release", issue.number, None, Some(&body), None)?;
+                tracker.update_issue(
+                    crate::labels::TOOL_LOGIN,
+                    issue.number,
+                    None,
+                    Some(&body),
+                    None,
+                )?;
             }
             ReviewStep::Close(text) => {
-                tracker.create_comment("umd-release", issue.number, &text)?;
-                tracker.add_labels("umd-release", issue.number, &["unanswered".into()])?;
-                tracker.update_issue("umd-release", issue.number, None, None, Some(false))?;
+                tracker.create_comment(crate::labels::TOOL_LOGIN, issue.number, &text)?;
+                tracker.add_labels(
+                    crate::labels::TOOL_LOGIN,
+                    issue.number,
+                    &[crate::labels::UNANSWERED.into()],
+                )?;
+                tracker.update_issue(
+                    crate::labels::TOOL_LOGIN,
+                    issue.number,
+                    None,
+                    None,
+                    Some(false),
+                )?;
             }
             ReviewStep::Nothing => {}
         }
