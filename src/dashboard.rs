@@ -23,9 +23,9 @@ use crate::pipeline::rollout::called_sites;
 use crate::pipeline::sweep::{stage_deadline, waiting_for};
 use crate::pipeline::{DELAYED_LABEL, Stage};
 use crate::policy::Policy;
+use crate::policy::governing;
 use crate::policy::tracker_config::TrackerConfig;
 use crate::submission::State;
-use crate::tracker::sync::policy_of;
 
 const STYLE: &str = include_str!("dashboard/style.css");
 const SCRIPT: &str = include_str!("dashboard/app.js");
@@ -118,7 +118,7 @@ pub fn rows(
         };
         let policy = known
             .entry(body.key.dist.clone())
-            .or_insert_with(|| policy_of(&body.key, policies))
+            .or_insert_with(|| governing(&body.key.dist, policies))
             .as_deref();
         out.extend(row(issue, body, policy, config, now));
     }

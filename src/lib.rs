@@ -16,6 +16,7 @@ pub mod package;
 pub mod pipeline;
 pub mod plan;
 pub mod policy;
+pub mod process;
 pub mod release;
 pub mod render;
 pub mod request;

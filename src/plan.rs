@@ -56,6 +56,14 @@ pub enum Action {
         id: u64,
         body: String,
     },
+    /// Edits the submission's status comment `id`, or posts one if there is
+    /// none (or it was deleted by hand); the executor reports the new id so
+    /// that the state can record it.
+    StatusComment {
+        number: IssueRef,
+        id: Option<u64>,
+        body: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -71,12 +79,21 @@ impl Plan {
     pub fn extend(&mut self, other: Plan) {
         self.actions.extend(other.actions);
     }
+
+    pub fn push(&mut self, action: Action) {
+        self.actions.push(action);
+    }
 }
 
 fn first_line(s: &str) -> &str {
     s.lines()
         .find(|l| !l.trim().is_empty() && !l.starts_with("<!--"))
         .unwrap_or("")
+}
+
+/// The status comment starts with a hidden marker and a bold heading.
+fn first_status_line(s: &str) -> String {
+    first_line(s).replace("**", "")
 }
 
 impl fmt::Display for Action {
@@ -129,6 +146,18 @@ impl fmt::Display for Action {
             Action::EditComment { number, id, body } => {
                 write!(f, "edit comment {id} on {number}: \"{}\"", first_line(body))
             }
+            Action::StatusComment { number, id, body } => match id {
+                Some(id) => write!(
+                    f,
+                    "edit the status comment {id} on {number}: \"{}\"",
+                    first_status_line(body)
+                ),
+                None => write!(
+                    f,
+                    "post the status comment on {number}: \"{}\"",
+                    first_status_line(body)
+                ),
+            },
         }
     }
 }

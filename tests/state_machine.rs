@@ -1,5 +1,5 @@
 //! Property tests of the pipeline's state machine, through the real event
-//! handlers (`tracker::sync`) on the embedded tracker: random label changes,
+//! handlers (`process::track`, `process::sweep`) on the embedded tracker: random label changes,
 //! comments and sweeps by random people, at random times, keep the invariants.
 //!
 //! - exactly one state label, and it is the recorded stage;
@@ -14,8 +14,9 @@ use time::{Duration, OffsetDateTime};
 use umd_release::pipeline::Stage;
 use umd_release::policy::Policy;
 use umd_release::policy::tracker_config::TrackerConfig;
+use umd_release::process::{Rules, sweep, track};
 use umd_release::submission::{self, Key, State, Transition};
-use umd_release::tracker::{Tracker, local::LocalTracker, sync};
+use umd_release::tracker::{Tracker, local::LocalTracker};
 
 const CONFIG: &str = "roles:
   qc-verifier: [alice]
@@ -159,16 +160,16 @@ proptest! {
                         _ => Stage::Released,
                     };
                     t.add_labels(PEOPLE[w], 1, &[next.label()]).unwrap();
-                    sync::track_labels(&t, 1, PEOPLE[w], &policies, &config, None, now).unwrap();
+                    track::label_event(&t, 1, PEOPLE[w], &rules(&policies, &config), now, false).unwrap();
                 }
                 Step::AddLabel(w, stage) if open => {
                     t.add_labels(PEOPLE[w], 1, &[stage.label()]).unwrap();
-                    sync::track_labels(&t, 1, PEOPLE[w], &policies, &config, None, now).unwrap();
+                    track::label_event(&t, 1, PEOPLE[w], &rules(&policies, &config), now, false).unwrap();
                 }
                 Step::RemoveLabel(w, stage) if open => {
                     match t.remove_label(PEOPLE[w], 1, &stage.label()) {
                         Ok(_) => {
-                            sync::track_labels(&t, 1, PEOPLE[w], &policies, &config, None, now).unwrap();
+                            track::label_event(&t, 1, PEOPLE[w], &rules(&policies, &config), now, false).unwrap();
                         }
                         Err(umd_release::tracker::TrackerError::NotFound { .. }) => {}
                         Err(e) => panic!("{e}"),
@@ -176,12 +177,12 @@ proptest! {
                 }
                 Step::Comment(w, text) if open => {
                     t.create_comment(PEOPLE[w], 1, &text).unwrap();
-                    sync::track_comment(&t, 1, PEOPLE[w], &text, &policies, &config, now).unwrap();
+                    track::comment_event(&t, 1, PEOPLE[w], &text, &rules(&policies, &config), now, false).unwrap();
                 }
                 Step::Sweep => {
-                    sync::sweep(&t, &policies, &config, false, now).unwrap();
+                    sweep::sweep(&t, &rules(&policies, &config), false, now).unwrap();
                     // A second sweep at the same instant changes nothing.
-                    let again = sync::sweep(&t, &policies, &config, false, now).unwrap();
+                    let again = sweep::sweep(&t, &rules(&policies, &config), false, now).unwrap();
                     prop_assert!(again.is_empty(), "{again:?}");
                 }
                 Step::Wait(hours) => now += Duration::hours(hours),
@@ -220,12 +221,12 @@ fn scripted_walk_reaches_released() {
         .unwrap();
     let label = |who: &str, s: Stage, now| {
         t.add_labels(who, 1, &[s.label()]).unwrap();
-        sync::track_labels(&t, 1, who, &policies, &config, None, now).unwrap();
+        track::label_event(&t, 1, who, &rules(&policies, &config), now, false).unwrap();
     };
     label("alice", Stage::Verification, now);
     label("alice", Stage::StagedRollout, now);
     let text = "accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF https://d.org/ea-NGI_IT-INFN-CNAF-CMD-demo-1.0.0.odt";
-    sync::track_comment(&t, 1, "dave", text, &policies, &config, now).unwrap();
+    track::comment_event(&t, 1, "dave", text, &rules(&policies, &config), now, false).unwrap();
     now += Duration::days(6);
     label("bob", Stage::ReadyForRelease, now);
     label("carol", Stage::Released, now);
@@ -235,4 +236,11 @@ fn scripted_walk_reaches_released() {
         .unwrap();
     assert_eq!(s.stage(), Stage::Released);
     assert!(!t.get_issue(1).unwrap().open);
+}
+
+fn rules(policies: &[Policy], config: &TrackerConfig) -> Rules {
+    Rules {
+        config: config.clone(),
+        policies: policies.to_vec(),
+    }
 }

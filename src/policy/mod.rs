@@ -4,8 +4,11 @@
 
 pub mod card;
 pub mod registry;
+mod select;
 pub mod tracker_config;
 pub mod yaml;
+
+pub use select::governing;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,6 @@ pub mod github;
 pub mod gitlab;
 pub mod local;
 pub mod roles;
-pub mod sync;
 
 use std::path::PathBuf;
 
@@ -219,73 +218,4 @@ mod tests {
         assert_eq!(v["at"], "2024-01-02T03:04:05Z");
         assert_eq!(serde_json::from_value::<Event>(v).unwrap(), e);
     }
-}
-
-/// What applying a plan did.
-#[derive(Debug, Clone, Default)]
-pub struct Applied {
-    /// The issue the plan created, if it created one.
-    pub created: Option<Issue>,
-    pub actions: usize,
-}
-
-/// Applies a plan action by action, in order (serial mutations: forges rate-limit
-/// bursts of writes). Stops at the first failure: a re-run plans from what exists.
-pub fn apply(
-    tracker: &dyn Tracker,
-    actor: &str,
-    plan: &crate::plan::Plan,
-) -> Result<Applied, TrackerError> {
-    use crate::plan::{Action, IssueRef};
-    let mut applied = Applied::default();
-    let resolve = |r: IssueRef, created: &Option<Issue>| match r {
-        IssueRef::Existing(n) => Ok(n),
-        IssueRef::Created => {
-            created
-                .as_ref()
-                .map(|i| i.number)
-                .ok_or_else(|| TrackerError::Invalid {
-                    message:
-                        "the plan refers to a new issue before creating one (a bug in umd-release)"
-                            .into(),
-                })
-        }
-    };
-    for action in &plan.actions {
-        match action {
-            Action::EnsureLabel(l) => {
-                tracker.ensure_label(l)?;
-            }
-            Action::CreateIssue {
-                title,
-                body,
-                labels,
-            } => {
-                applied.created = Some(tracker.create_issue(actor, title, body, labels)?);
-            }
-            Action::UpdateIssue {
-                number,
-                title,
-                body,
-                open,
-            } => {
-                let n = resolve(*number, &applied.created)?;
-                tracker.update_issue(actor, n, title.as_deref(), body.as_deref(), *open)?;
-            }
-            Action::AddLabels { number, labels } => {
-                tracker.add_labels(actor, resolve(*number, &applied.created)?, labels)?;
-            }
-            Action::RemoveLabel { number, label } => {
-                tracker.remove_label(actor, resolve(*number, &applied.created)?, label)?;
-            }
-            Action::Comment { number, body } => {
-                tracker.create_comment(actor, resolve(*number, &applied.created)?, body)?;
-            }
-            Action::EditComment { number, id, body } => {
-                tracker.update_comment(actor, resolve(*number, &applied.created)?, *id, body)?;
-            }
-        }
-        applied.actions += 1;
-    }
-    Ok(applied)
 }

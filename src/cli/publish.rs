@@ -1,0 +1,106 @@
+//! `publish`: release an announced distribution release.
+
+use super::{
+    Outcome, PipelineArgs, TrackerArgs, dry_run_plan, exit, now, print, repository_transition,
+};
+use umd_release::process::announce::DistRelease;
+use umd_release::process::publish::{Product, publish};
+
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    tracker: TrackerArgs,
+    /// The distribution (policy id, e.g. cmd-os-1)
+    #[arg(long, value_name = "ID")]
+    distribution: String,
+    /// The distribution release, X.Y.Z, as announced
+    #[arg(long, value_name = "X.Y.Z")]
+    version: String,
+    /// Who releases (must hold the role of the move to Released, e.g. release-manager)
+    #[arg(long = "as", value_name = "USER", env = "GITHUB_ACTOR")]
+    actor: String,
+    /// Print what publishing would change, and change nothing
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+pub fn run(args: PublishArgs) -> Outcome {
+    DistRelease::check_version(&args.version)?;
+    let tracker = args.tracker.open()?;
+    let rules = args.pipeline.rules(&*tracker)?;
+    let release = DistRelease::new(&rules, &args.distribution, &args.version)?;
+    let (name, version) = (&release.policy.name, &release.key.version);
+    let published = publish(
+        &*tracker,
+        &rules,
+        &release,
+        &args.actor,
+        now(),
+        args.dry_run,
+    )?;
+    if published.already {
+        print(&format!(
+            "{name} {version} was already published (#{})\n",
+            published.announcement
+        ))?;
+        return Ok(0);
+    }
+    let mut out = String::new();
+    let mut blocked = Vec::new();
+    for (number, product, fate) in &published.products {
+        match fate {
+            Product::AlreadyReleased => {
+                out.push_str(&format!("#{number} {product}: already Released\n"))
+            }
+            Product::Released { key, transition } => {
+                let verb = if args.dry_run {
+                    "would be Released"
+                } else {
+                    "Released"
+                };
+                out.push_str(&format!("#{number} {product}: {verb}\n"));
+                if !args.dry_run {
+                    out.push_str(&repository_transition(key, *transition)?);
+                }
+            }
+            Product::Blocked(why) => blocked.push(why.as_str()),
+        }
+    }
+    if !blocked.is_empty() {
+        out.push_str(&format!(
+            "{name} {version} is not published: {}\n",
+            blocked.join("; ")
+        ));
+        if args.dry_run {
+            out.push_str(&dry_run_plan(&published.plan));
+        }
+        print(&out)?;
+        return Ok(exit::FAILED);
+    }
+    if args.dry_run {
+        out.push_str(&format!(
+            "{name} {version} would be published\n{}",
+            dry_run_plan(&published.plan)
+        ));
+        print(&out)?;
+        return Ok(0);
+    }
+    let (review, url) = published
+        .review
+        .as_ref()
+        .map(|i| (i.number, i.url.as_str()))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{name} {version} published: {} product(s) Released; review #{review} {url}{}\n",
+        published.products.len(),
+        if published.emergency {
+            " (emergency release: present it to the OMB)"
+        } else {
+            ""
+        }
+    ));
+    print(&out)?;
+    Ok(0)
+}

@@ -1,0 +1,32 @@
+//! `schema`: the JSON schema of the files users write.
+
+use clap::ValueEnum;
+
+use super::{Outcome, json, print};
+use umd_release::policy::{Policy, ProductCard, registry, tracker_config};
+
+#[derive(clap::Args)]
+pub struct SchemaArgs {
+    #[arg(value_enum)]
+    kind: SchemaKind,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaKind {
+    Policy,
+    Card,
+    Registry,
+    /// The tracking repository's `tracker.yaml`
+    Tracker,
+}
+
+pub fn run(args: SchemaArgs) -> Outcome {
+    let schema = match args.kind {
+        SchemaKind::Policy => schemars::schema_for!(Policy),
+        SchemaKind::Card => schemars::schema_for!(ProductCard),
+        SchemaKind::Registry => schemars::schema_for!(registry::RegisteredProduct),
+        SchemaKind::Tracker => schemars::schema_for!(tracker_config::TrackerConfig),
+    };
+    print(&json(&schema)?)?;
+    Ok(0)
+}

@@ -1,0 +1,183 @@
+//! Announcing the next distribution release: what is Ready for release, in
+//! one announcement issue for the OMB (created, or brought up to date).
+
+use time::{Date, OffsetDateTime};
+
+use super::{Result, Rules, input};
+use crate::announce::{self, ANNOUNCEMENT_LABEL, Record, ReleaseKey};
+use crate::issue::Issue;
+use crate::labels::{self, TOOL_LOGIN};
+use crate::plan::{Action, IssueRef, Plan};
+use crate::policy::Policy;
+use crate::render::Templates;
+use crate::tracker::{Tracker, TrackerError};
+
+/// A distribution release: its policy and key.
+#[derive(Debug, Clone)]
+pub struct DistRelease {
+    pub policy: Policy,
+    pub key: ReleaseKey,
+}
+
+impl DistRelease {
+    /// `version` of distribution `id` (a built-in policy or one of `rules`).
+    pub fn new(rules: &Rules, id: &str, version: &str) -> Result<DistRelease> {
+        Self::check_version(version)?;
+        let policy = rules.distribution(id)?;
+        let key = ReleaseKey {
+            dist: policy.id.clone(),
+            version: version.to_string(),
+        };
+        Ok(DistRelease { policy, key })
+    }
+}
+
+impl DistRelease {
+    /// A distribution release is X.Y.Z.
+    pub fn check_version(version: &str) -> Result<()> {
+        semver::Version::parse(version).map(|_| ()).map_err(|_| {
+            input(format!(
+                "`{version}` is not a distribution release X.Y.Z, e.g. 1.3.0"
+            ))
+        })
+    }
+}
+
+/// The announcement issue of a distribution release and its record, if any.
+pub fn find_release(
+    tracker: &dyn Tracker,
+    key: &ReleaseKey,
+) -> Result<Option<(Issue, Record)>, TrackerError> {
+    for issue in tracker.list_issues(Some(ANNOUNCEMENT_LABEL), false)? {
+        if let Some((k, record)) = announce::parse::<Record>(&issue.body, "announcement")
+            && &k == key
+        {
+            return Ok(Some((issue, record)));
+        }
+    }
+    Ok(None)
+}
+
+/// What to announce.
+pub struct AnnounceRequest<'a> {
+    pub release: &'a DistRelease,
+    pub date: Date,
+    pub emergency: bool,
+    pub templates: &'a Templates,
+    pub now: OffsetDateTime,
+}
+
+/// What announcing did.
+#[derive(Debug, Clone)]
+pub struct Announced {
+    /// A notice shorter than usual, allowed for an emergency.
+    pub warning: Option<String>,
+    pub title: String,
+    pub markdown: String,
+    pub html: String,
+    /// The announcement issue (absent in a dry run that would create it).
+    pub issue: Option<Issue>,
+    /// `None`: created; `Some(changed)` otherwise.
+    pub changed: Option<bool>,
+    /// `product version` of each product announced.
+    pub products: Vec<String>,
+    pub plan: Plan,
+}
+
+/// Prepares the announcement and its plan; [`file`] applies it.
+pub fn announce(tracker: &dyn Tracker, req: &AnnounceRequest) -> Result<Announced> {
+    let DistRelease { policy, key } = req.release;
+    let warning = announce::check_date(
+        req.date,
+        req.now.date(),
+        policy.pipeline.deadlines.notice_days,
+        req.emergency,
+    )
+    .map_err(input)?;
+    let existing = find_release(tracker, key)?;
+    if let Some((issue, record)) = &existing
+        && record.published.is_some()
+    {
+        return Err(input(format!(
+            "{} {} was already published (#{}); announce the next version",
+            policy.name, key.version, issue.number
+        )));
+    }
+    let issues = tracker.list_issues(None, true)?;
+    let ready = announce::ready(&issues, &policy.id);
+    if ready.is_empty() {
+        return Err(input(format!(
+            "nothing is Ready for release in {} ({}): move submissions to `state:ready-for-release` first",
+            policy.name,
+            tracker.describe()
+        )));
+    }
+    let data = announce::data(policy, &key.version, req.date, req.emergency, &ready);
+    let markdown = req
+        .templates
+        .render("announcement", &data)
+        .map_err(anyhow::Error::from)?;
+    let html = req
+        .templates
+        .render_html("announcement", &data)
+        .map_err(anyhow::Error::from)?;
+    let record = Record {
+        key: key.clone(),
+        date: req.date.to_string(),
+        emergency: req.emergency,
+        products: ready
+            .iter()
+            .map(|c| (c.state.key.clone(), c.number))
+            .collect(),
+        published: None,
+        review: None,
+    };
+    let title = format!("[{}] Release {} announcement", policy.name, key.version);
+    let body = announce::compose(key, "announcement", &markdown, &record);
+    let existing = existing.map(|(i, _)| i);
+    let (action, changed) = match &existing {
+        None => (
+            Some(Action::CreateIssue {
+                title: title.clone(),
+                body,
+                labels: vec![ANNOUNCEMENT_LABEL.to_string(), labels::dist(&policy.id)],
+            }),
+            None,
+        ),
+        Some(i) if i.body == body && i.title == title => (None, Some(false)),
+        Some(i) => (
+            Some(Action::UpdateIssue {
+                number: IssueRef::Existing(i.number),
+                title: (i.title != title).then(|| title.clone()),
+                body: (i.body != body).then_some(body),
+                open: None,
+            }),
+            Some(true),
+        ),
+    };
+    let plan = Plan {
+        actions: action.into_iter().collect(),
+    };
+    Ok(Announced {
+        warning,
+        title,
+        markdown,
+        html,
+        issue: existing,
+        changed,
+        products: ready
+            .iter()
+            .map(|c| format!("{} {}", c.state.key.product, c.state.key.version))
+            .collect(),
+        plan,
+    })
+}
+
+/// Files the announcement as prepared: creates or updates its issue.
+pub fn file(tracker: &dyn Tracker, mut announced: Announced) -> Result<Announced> {
+    let applied = super::apply(tracker, TOOL_LOGIN, &announced.plan)?;
+    if let Some(created) = applied.created {
+        announced.issue = Some(created);
+    }
+    Ok(announced)
+}

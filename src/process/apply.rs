@@ -1,0 +1,115 @@
+//! The one executor: every step's changes to a tracker go through [`apply`].
+
+use crate::issue::Issue;
+use crate::plan::{Action, IssueRef, Plan};
+use crate::tracker::{Tracker, TrackerError};
+
+/// What applying a plan did.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// The issue the plan created, if it created one.
+    pub created: Option<Issue>,
+    /// The status comment the plan posted, if it posted a new one.
+    pub status_comment: Option<u64>,
+    pub actions: usize,
+}
+
+/// Applies a plan action by action, in order (serial mutations: forges rate-limit
+/// bursts of writes). Stops at the first failure: a re-run plans from what exists.
+/// Removing a label that is already gone is done, not an error.
+pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied, TrackerError> {
+    let mut applied = Applied::default();
+    for action in &plan.actions {
+        let n = |r: &IssueRef| resolve(*r, &applied.created);
+        match action {
+            Action::EnsureLabel(l) => {
+                tracker.ensure_label(l)?;
+            }
+            Action::CreateIssue {
+                title,
+                body,
+                labels,
+            } => {
+                applied.created = Some(tracker.create_issue(actor, title, body, labels)?);
+            }
+            Action::UpdateIssue {
+                number,
+                title,
+                body,
+                open,
+            } => {
+                tracker.update_issue(
+                    actor,
+                    n(number)?,
+                    title.as_deref(),
+                    body.as_deref(),
+                    *open,
+                )?;
+            }
+            Action::AddLabels { number, labels } => {
+                tracker.add_labels(actor, n(number)?, labels)?;
+            }
+            Action::RemoveLabel { number, label } => {
+                match tracker.remove_label(actor, n(number)?, label) {
+                    Ok(_) | Err(TrackerError::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Action::Comment { number, body } => {
+                tracker.create_comment(actor, n(number)?, body)?;
+            }
+            Action::EditComment { number, id, body } => {
+                tracker.update_comment(actor, n(number)?, *id, body)?;
+            }
+            Action::StatusComment { number, id, body } => {
+                let number = n(number)?;
+                let edited = match id {
+                    Some(id) => match tracker.update_comment(actor, number, *id, body) {
+                        Ok(_) => true,
+                        // Deleted by hand: post a new one.
+                        Err(TrackerError::NotFound { .. }) => false,
+                        Err(e) => return Err(e),
+                    },
+                    None => false,
+                };
+                if !edited {
+                    applied.status_comment = Some(tracker.create_comment(actor, number, body)?.id);
+                }
+            }
+        }
+        applied.actions += 1;
+    }
+    Ok(applied)
+}
+
+fn resolve(r: IssueRef, created: &Option<Issue>) -> Result<u64, TrackerError> {
+    match r {
+        IssueRef::Existing(n) => Ok(n),
+        IssueRef::Created => {
+            created
+                .as_ref()
+                .map(|i| i.number)
+                .ok_or_else(|| TrackerError::Invalid {
+                    message:
+                        "the plan refers to a new issue before creating one (a bug in umd-release)"
+                            .into(),
+                })
+        }
+    }
+}
+
+/// Applies `plan` unless this is a dry run; either way the plan is returned
+/// for the log.
+pub fn apply_unless(
+    dry_run: bool,
+    tracker: &dyn Tracker,
+    actor: &str,
+    plan: Plan,
+) -> Result<(Plan, Applied), TrackerError> {
+    let applied = if dry_run {
+        Applied::default()
+    } else {
+        apply(tracker, actor, &plan)?
+    };
+    Ok((plan, applied))
+}

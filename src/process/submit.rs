@@ -1,0 +1,296 @@
+//! Filing a release: one submission issue per distribution, found again by its
+//! key so that every re-run converges. The decisions are in
+//! [`crate::submission`]; this is the I/O.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use super::apply::apply;
+use super::check::{CheckRequest, Checked, card, check};
+use super::{Error, Result, registered};
+use crate::check::report::Report;
+use crate::issue::Issue;
+use crate::plan::{Action, IssueRef, Plan};
+use crate::render::Templates;
+use crate::submission::{self, Change, Desired, Key};
+use crate::tracker::{Tracker, TrackerError};
+
+/// What to file, and how.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    pub check: CheckRequest,
+    /// Product registry directory; `None`: the tracker's own `products/`.
+    pub registry: Option<PathBuf>,
+    pub allow_failures: bool,
+    pub dry_run: bool,
+    pub actor: String,
+    pub templates: Option<PathBuf>,
+    /// Where the packages are downloadable, by file name (intake knows them).
+    pub downloads: BTreeMap<String, String>,
+    /// URL the packages are downloadable under (file names are appended).
+    pub download_url_base: Option<String>,
+    pub release_notes_url: Option<String>,
+    pub now: OffsetDateTime,
+}
+
+/// What happened to one distribution's submission issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filing {
+    /// A dry run: the plan says what would happen.
+    Would,
+    Created,
+    Unchanged,
+    Updated,
+}
+
+impl Filing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Filing::Would => "would",
+            Filing::Created => "created",
+            Filing::Unchanged => "unchanged",
+            Filing::Updated => "updated",
+        }
+    }
+}
+
+/// One distribution's submission.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    /// The distribution's name, e.g. `CMD-OS 1`.
+    pub distribution: String,
+    pub title: String,
+    pub filing: Filing,
+    pub outcome: Outcome,
+}
+
+impl Filed {
+    /// `CMD-OS 1: created #12 [CMD-OS 1] product 1.4.0`
+    pub fn line(&self) -> String {
+        let number = self
+            .outcome
+            .number
+            .map(|n| format!(" #{n}"))
+            .unwrap_or_default();
+        format!(
+            "{}: {}{number} {}",
+            self.distribution,
+            self.filing.as_str(),
+            self.title
+        )
+    }
+}
+
+/// The result of one `submit`.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub product: String,
+    pub report: Report,
+    /// Filed per distribution; empty when the release failed its policy.
+    pub filed: Vec<Filed>,
+}
+
+impl Submitted {
+    /// The log of the run: each policy's verdict, then each submission.
+    pub fn log(&self) -> String {
+        let mut out = String::new();
+        for p in &self.report.policies {
+            out.push_str(&format!(
+                "check: {} {} {} {} ({} errors, {} warnings)\n",
+                self.product,
+                self.report.tag,
+                if p.passed { "passes" } else { "FAILS" },
+                p.name,
+                p.errors,
+                p.warnings
+            ));
+        }
+        if self.refused() {
+            out.push_str(
+                "not submitted: the release fails its policy; run `umd-release check` for the findings, fix them and tag again (or pass --allow-failures to file it with its findings)\n",
+            );
+        }
+        for f in &self.filed {
+            out.push_str(&f.line());
+            out.push('\n');
+            if f.filing == Filing::Would {
+                for line in f.outcome.plan.to_string().lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            } else if let Some(url) = &f.outcome.url {
+                out.push_str(&format!("  {url}\n"));
+            }
+        }
+        out
+    }
+
+    /// The release failed its policy and was not filed.
+    pub fn refused(&self) -> bool {
+        self.filed.is_empty() && !self.report.passed
+    }
+}
+
+/// Checks a release and files it, one submission per distribution.
+pub fn submit_release(tracker: &dyn Tracker, req: &SubmitRequest) -> Result<Submitted> {
+    let Checked {
+        facts,
+        policies,
+        report,
+    } = check(&req.check)?;
+    let card = card(&facts, &req.check.repo)?;
+    let templates =
+        Templates::load(req.templates.as_deref()).map_err(|e| Error::Input(e.into()))?;
+    let registered = registered(tracker, req.registry.as_deref(), &card.name)?;
+    for p in &policies {
+        registered.allows(&p.id)?;
+    }
+    let product = card.name.clone();
+    if !report.passed && !req.allow_failures {
+        return Ok(Submitted {
+            product,
+            report,
+            filed: Vec::new(),
+        });
+    }
+    let downloads: BTreeMap<String, String> = match &req.download_url_base {
+        Some(base) => facts
+            .packages
+            .iter()
+            .filter_map(|p| p.file.file_name())
+            .map(|n| {
+                let n = n.to_string_lossy().into_owned();
+                (n.clone(), format!("{}/{n}", base.trim_end_matches('/')))
+            })
+            .collect(),
+        None => req.downloads.clone(),
+    };
+    let comment = |c: &Change| {
+        submission::change_comment(c, &templates)
+            .unwrap_or_else(|e| format!("umd-release updated this submission ({e})"))
+    };
+    let mut filed = Vec::new();
+    for (policy, preport) in policies.iter().zip(&report.policies) {
+        let desired = submission::desired(
+            &submission::Source {
+                facts: &facts,
+                policy,
+                report: preport,
+                download_urls: &downloads,
+                release_notes_url: req.release_notes_url.as_deref(),
+            },
+            &templates,
+        )
+        .map_err(|e| Error::Input(e.into()))?;
+        let outcome = submit(
+            tracker,
+            &req.actor,
+            &desired,
+            &comment,
+            req.dry_run,
+            req.now,
+        )?;
+        let filing = if req.dry_run {
+            Filing::Would
+        } else if outcome.created {
+            Filing::Created
+        } else if outcome.plan.is_empty() {
+            Filing::Unchanged
+        } else {
+            Filing::Updated
+        };
+        filed.push(Filed {
+            distribution: policy.name.clone(),
+            title: desired.title.clone(),
+            filing,
+            outcome,
+        });
+    }
+    Ok(Submitted {
+        product,
+        report,
+        filed,
+    })
+}
+
+/// What filing one distribution's submission did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Outcome {
+    pub key: String,
+    pub plan: Plan,
+    pub created: bool,
+    /// The submission issue's URL (absent in a dry run that would create it).
+    pub url: Option<String>,
+    pub number: Option<u64>,
+}
+
+/// The issues carrying `key`: by the product label, else (labels lost in a crash
+/// between create and label, or removed by hand) by the marker in the body.
+pub fn find(tracker: &dyn Tracker, key: &Key) -> Result<Vec<Issue>, TrackerError> {
+    let labelled = tracker.list_issues(Some(&key.product_label()), false)?;
+    let found: Vec<Issue> = submission::matching(key, &labelled)
+        .into_iter()
+        .cloned()
+        .collect();
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let searched = tracker.search_issues(&key.marker())?;
+    Ok(submission::matching(key, &searched)
+        .into_iter()
+        .cloned()
+        .collect())
+}
+
+/// Files one desired submission: plan from what exists, apply, and converge
+/// if another run created the same submission meanwhile.
+pub fn submit(
+    tracker: &dyn Tracker,
+    actor: &str,
+    desired: &Desired,
+    comment: &dyn Fn(&Change) -> String,
+    dry_run: bool,
+    now: OffsetDateTime,
+) -> Result<Outcome, TrackerError> {
+    let existing = find(tracker, &desired.key)?;
+    let refs: Vec<&Issue> = existing.iter().collect();
+    let plan = submission::plan(desired, &refs, actor, now, comment);
+    let mut outcome = Outcome {
+        key: desired.key.id(),
+        created: existing.is_empty(),
+        url: existing.first().map(|i| i.url.clone()),
+        number: existing.first().map(|i| i.number),
+        plan,
+    };
+    if dry_run {
+        return Ok(outcome);
+    }
+    let applied = apply(tracker, actor, &outcome.plan)?;
+    if let Some(created) = applied.created {
+        // Another run may have created the same submission meanwhile: both now
+        // see both issues and agree on the lowest number.
+        let all = find(tracker, &desired.key)?;
+        let refs: Vec<&Issue> = all.iter().collect();
+        let dedupe = submission::dedupe(&refs);
+        let keep = refs.iter().find(|i| i.open).copied().unwrap_or(&created);
+        outcome.url = Some(keep.url.clone());
+        outcome.number = Some(keep.number);
+        outcome.created = keep.number == created.number;
+        // Close only the issue this run created: the other racer closes its own.
+        let mine = IssueRef::Existing(created.number);
+        let own: Vec<_> = dedupe
+            .actions
+            .into_iter()
+            .filter(|a| {
+                matches!(a, Action::Comment { number, .. } | Action::AddLabels { number, .. } | Action::UpdateIssue { number, .. } if *number == mine)
+            })
+            .collect();
+        if !own.is_empty() {
+            let plan = Plan { actions: own };
+            apply(tracker, actor, &plan)?;
+            outcome.plan.extend(plan);
+        }
+    }
+    Ok(outcome)
+}

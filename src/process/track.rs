@@ -1,0 +1,350 @@
+//! Tracking a submission: a label change moves it through the pipeline, a
+//! comment carries Early Adopter answers, reports and waivers. The decisions
+//! are [`crate::pipeline`]'s; this reads the issue and applies their plan.
+
+use time::OffsetDateTime;
+
+use super::apply::apply_unless;
+use super::{Result, Rules, state_of, unknown_policy};
+use crate::issue::Issue;
+use crate::labels::TOOL_LOGIN;
+use crate::pipeline::Stage;
+use crate::pipeline::effect::Effect;
+use crate::pipeline::rollout::{self, Command, Context, Outcome};
+use crate::pipeline::transition::Decision;
+use crate::plan::{Action, IssueRef, Plan};
+use crate::policy::Policy;
+use crate::policy::tracker_config::TrackerConfig;
+use crate::submission::{self, Body, Key, State};
+use crate::tracker::{Tracker, TrackerError};
+
+/// The label changes and comments of an effect, and the status comment when
+/// the state changed.
+fn effect_plan(
+    issue: &Issue,
+    fx: &Effect,
+    old: Option<&State>,
+    policy: &Policy,
+    config: &TrackerConfig,
+    now: OffsetDateTime,
+) -> Plan {
+    let number = IssueRef::Existing(issue.number);
+    let mut plan = Plan::default();
+    for label in &fx.remove_labels {
+        plan.push(Action::RemoveLabel {
+            number,
+            label: label.clone(),
+        });
+    }
+    if !fx.add_labels.is_empty() {
+        plan.push(Action::AddLabels {
+            number,
+            labels: fx.add_labels.clone(),
+        });
+    }
+    for c in &fx.comments {
+        plan.push(Action::Comment {
+            number,
+            body: c.clone(),
+        });
+    }
+    if let Some(old) = old
+        && &fx.state != old
+    {
+        plan.push(Action::StatusComment {
+            number,
+            id: fx.state.status_comment,
+            body: crate::pipeline::sweep::status_text(&fx.state, policy, config, now),
+        });
+    }
+    plan
+}
+
+/// The body with the new state, and closing the issue if the effect does.
+fn body_plan(issue: &Issue, body: &Body, state: &State, close: bool) -> Plan {
+    let new_body = submission::compose(&body.key, &body.generated, state, &body.outside);
+    let close = close && issue.open;
+    let mut plan = Plan::default();
+    if new_body != issue.body || close {
+        plan.push(Action::UpdateIssue {
+            number: IssueRef::Existing(issue.number),
+            title: None,
+            body: (new_body != issue.body).then_some(new_body),
+            open: close.then_some(false),
+        });
+    }
+    plan
+}
+
+/// Carries out an [`Effect`] on a submission issue: labels, comments, then the
+/// status comment and the state. The body is written last, so a run cut short
+/// is redone by the next event or sweep. Returns what it did (or would do).
+pub fn carry_out(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    fx: &Effect,
+    policy: &Policy,
+    config: &TrackerConfig,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<Plan, TrackerError> {
+    let body = submission::parse(&issue.body);
+    let old = body.as_ref().map(|b| b.state.clone().unwrap_or_default());
+    let first = effect_plan(issue, fx, old.as_ref(), policy, config, now);
+    let (mut plan, applied) = apply_unless(dry_run, tracker, TOOL_LOGIN, first)?;
+    let Some(body) = body else {
+        return Ok(plan);
+    };
+    let mut state = fx.state.clone();
+    if let Some(id) = applied.status_comment {
+        state.status_comment = Some(id);
+    }
+    let (second, _) = apply_unless(
+        dry_run,
+        tracker,
+        TOOL_LOGIN,
+        body_plan(issue, &body, &state, fx.close),
+    )?;
+    plan.extend(second);
+    Ok(plan)
+}
+
+/// What handling one label change did.
+#[derive(Debug, Clone)]
+pub struct Handled {
+    pub number: u64,
+    pub key: Key,
+    pub decision: Decision,
+    pub effect: Effect,
+    /// What was done (or, in a dry run, would be).
+    pub plan: Plan,
+}
+
+/// Handles a label change on `issue` by `actor`: decides from the recorded
+/// stage and the labels as they are now, then carries it out. Issues that are
+/// not submissions are left alone (`None`).
+pub fn labels_changed(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    actor: &str,
+    rules: &Rules,
+    reason: Option<&str>,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<Option<Handled>> {
+    let Some(body) = submission::parse(&issue.body) else {
+        return Ok(None);
+    };
+    let Some(policy) = rules.policy_of(&body.key) else {
+        return Err(unknown_policy(&body.key).into());
+    };
+    let state = state_of(issue, &body);
+    // The tool's own changes come back as events: they find labels and history agreeing.
+    let on: Vec<Stage> = issue
+        .labels
+        .iter()
+        .filter_map(|l| Stage::from_label(l))
+        .collect();
+    let roles = if on.iter().any(|s| *s != state.stage()) {
+        crate::tracker::roles::roles_of(tracker, &rules.config, actor)?
+    } else {
+        Vec::new()
+    };
+    let (decision, fx) = crate::pipeline::effect::on_labels(
+        &issue.labels,
+        &state,
+        &policy,
+        &rules.config,
+        actor,
+        &roles,
+        reason,
+        now,
+    );
+    let plan = if !fx.is_empty() || fx.state != state {
+        carry_out(tracker, issue, &fx, &policy, &rules.config, now, dry_run)?
+    } else {
+        Plan::default()
+    };
+    Ok(Some(Handled {
+        number: issue.number,
+        key: body.key,
+        decision,
+        effect: fx,
+        plan,
+    }))
+}
+
+/// A label event on issue `number`: reads the issue as it is now.
+pub fn label_event(
+    tracker: &dyn Tracker,
+    number: u64,
+    actor: &str,
+    rules: &Rules,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<Option<Handled>> {
+    let issue = tracker.get_issue(number)?;
+    labels_changed(tracker, &issue, actor, rules, None, now, dry_run)
+}
+
+/// `move`: `actor` puts the stage label of `to` on the submission, and the
+/// move is checked like any label change (and put back if it is not allowed).
+#[allow(clippy::too_many_arguments)]
+pub fn move_to(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    to: Stage,
+    actor: &str,
+    rules: &Rules,
+    reason: Option<&str>,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<Option<Handled>> {
+    let add = Plan {
+        actions: vec![Action::AddLabels {
+            number: IssueRef::Existing(issue.number),
+            labels: vec![to.label()],
+        }],
+    };
+    let (add, _) = apply_unless(dry_run, tracker, actor, add)?;
+    let after = if dry_run {
+        let mut i = issue.clone();
+        if !i.labels.contains(&to.label()) {
+            i.labels.push(to.label());
+        }
+        i
+    } else {
+        tracker.get_issue(issue.number)?
+    };
+    let handled = labels_changed(tracker, &after, actor, rules, reason, now, dry_run)?;
+    Ok(handled.map(|mut h| {
+        let mut plan = add;
+        plan.extend(h.plan);
+        h.plan = plan;
+        h
+    }))
+}
+
+/// What handling one comment did: each command's outcome.
+#[derive(Debug, Clone)]
+pub struct Commented {
+    pub number: u64,
+    pub key: Key,
+    pub outcomes: Vec<Outcome>,
+    pub plan: Plan,
+}
+
+/// Handles a comment `text` on `issue` by `author`: Early Adopter answers and
+/// reports, and waivers.
+pub fn commented(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    author: &str,
+    text: &str,
+    rules: &Rules,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<Option<Commented>> {
+    let cmds = rollout::commands(text);
+    if cmds.is_empty() {
+        return Ok(None);
+    }
+    let Some(body) = submission::parse(&issue.body) else {
+        return Ok(None);
+    };
+    let Some(policy) = rules.policy_of(&body.key) else {
+        return Err(unknown_policy(&body.key).into());
+    };
+    let before = state_of(issue, &body);
+    let mut state = before.clone();
+    let roles = if cmds.iter().any(|c| matches!(c, Command::Waive { .. })) {
+        crate::tracker::roles::roles_of(tracker, &rules.config, author)?
+    } else {
+        Vec::new()
+    };
+    let cx = Context {
+        config: &rules.config,
+        transitions: &policy.pipeline.transitions,
+        actor: author,
+        roles: &roles,
+        now,
+    };
+    let outcomes: Vec<Outcome> = cmds
+        .iter()
+        .map(|c| rollout::apply(&mut state, c, &cx))
+        .collect();
+    let refused: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Refused(why) => Some(format!("- {}", submission::neutralize(why))),
+            Outcome::Recorded(_) => None,
+        })
+        .collect();
+    let mut fx = Effect::unchanged(&state);
+    if !refused.is_empty() {
+        fx.comments.push(format!(
+            "umd-release could not record everything in that comment:\n\n{}",
+            refused.join("\n")
+        ));
+    }
+    let plan = if !fx.is_empty() || state != before {
+        carry_out(tracker, issue, &fx, &policy, &rules.config, now, dry_run)?
+    } else {
+        Plan::default()
+    };
+    Ok(Some(Commented {
+        number: issue.number,
+        key: body.key,
+        outcomes,
+        plan,
+    }))
+}
+
+/// A comment event on issue `number`. A comment without a command costs no request.
+pub fn comment_event(
+    tracker: &dyn Tracker,
+    number: u64,
+    author: &str,
+    text: &str,
+    rules: &Rules,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<Option<Commented>> {
+    if rollout::commands(text).is_empty() {
+        return Ok(None);
+    }
+    let issue = tracker.get_issue(number)?;
+    commented(tracker, &issue, author, text, rules, now, dry_run)
+}
+
+/// `comment`: `author` comments on the submission, and the comment is handled
+/// as the event it raises.
+pub fn comment_on(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    author: &str,
+    text: &str,
+    rules: &Rules,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<(Plan, Option<Commented>)> {
+    let post = Plan {
+        actions: vec![Action::Comment {
+            number: IssueRef::Existing(issue.number),
+            body: text.to_string(),
+        }],
+    };
+    let (mut plan, _) = apply_unless(dry_run, tracker, author, post)?;
+    // The tool's own comments (and other bots') carry no commands.
+    let handled = if super::is_bot(author) {
+        None
+    } else if dry_run {
+        commented(tracker, issue, author, text, rules, now, true)?
+    } else {
+        comment_event(tracker, issue.number, author, text, rules, now, false)?
+    };
+    if let Some(h) = &handled {
+        plan.extend(h.plan.clone());
+    }
+    Ok((plan, handled))
+}
