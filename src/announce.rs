@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::issue::Issue;
-use crate::pipeline::Stage;
 use crate::policy::Policy;
 use crate::render::md_link;
+use crate::stage::Stage;
 use crate::submission::{Key, State};
 
 pub const ANNOUNCEMENT_LABEL: &str = crate::labels::ANNOUNCEMENT;
@@ -312,7 +312,7 @@ pub fn review_text(
         } else {
             ""
         },
-        crate::pipeline::calendar::when(due)
+        crate::calendar::when(due)
     )
 }
 
@@ -334,11 +334,11 @@ pub fn review_step(
     if answered || now <= review.due {
         return ReviewStep::Nothing;
     }
-    let close_at = crate::pipeline::calendar::add_days(review.due, review_days);
+    let close_at = crate::calendar::add_days(review.due, review_days);
     if now > close_at {
         return ReviewStep::Close(format!(
             "Closed as unanswered: nobody answered the review by {}.",
-            crate::pipeline::calendar::when(close_at)
+            crate::calendar::when(close_at)
         ));
     }
     if review.reminded {
@@ -346,8 +346,8 @@ pub fn review_step(
     }
     ReviewStep::Remind(format!(
         "Reminder: this review was due {} and has no answer yet. It is closed as unanswered after {}.",
-        crate::pipeline::calendar::when(review.due),
-        crate::pipeline::calendar::when(close_at)
+        crate::calendar::when(review.due),
+        crate::calendar::when(close_at)
     ))
 }
 

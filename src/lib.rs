@@ -5,6 +5,7 @@
 //! the network.
 
 pub mod announce;
+pub mod calendar;
 pub mod check;
 pub mod dashboard;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod forge;
 pub mod intake;
 pub mod issue;
 pub mod labels;
+pub mod markdown;
 pub mod package;
 pub mod pipeline;
 pub mod plan;
@@ -20,5 +22,7 @@ pub mod process;
 pub mod release;
 pub mod render;
 pub mod request;
+pub mod rules;
+pub mod stage;
 pub mod submission;
 pub mod tracker;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::issue::Issue;
-use crate::pipeline::Stage;
 use crate::plan::{Action, IssueRef, Plan};
+use crate::stage::Stage;
 
 const MARKER_PREFIX: &str = "<!-- umd-release:submission ";
 const BEGIN: &str = "<!-- umd-release:begin: text up to the end marker is rewritten by umd-release; write below it -->";
@@ -309,7 +309,7 @@ pub fn compose(key: &Key, generated: &str, state: &State, outside: &str) -> Stri
 fn pipeline_section(state: &State) -> String {
     use crate::render::md_link;
     use std::fmt::Write;
-    let day = crate::pipeline::calendar::when;
+    let day = crate::calendar::when;
     let mut out = String::from("\n### Pipeline\n\n| stage | since | by |\n|---|---|---|\n");
     for t in &state.history {
         let _ = writeln!(
@@ -370,25 +370,7 @@ fn pipeline_section(state: &State) -> String {
     out
 }
 
-/// Makes untrusted text (release notes, changelogs, titles) safe to embed in an
-/// issue body: no HTML (so no hidden markers or comments), no mentions.
-pub fn neutralize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut prev = None;
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            // Only an @ that starts a word mentions someone (not one in an e-mail address).
-            '@' if !prev.is_some_and(|p: char| p.is_alphanumeric()) => out.push_str("@\u{200b}"),
-            '\r' => {}
-            _ => out.push(c),
-        }
-        prev = Some(c);
-    }
-    out
-}
+pub use crate::markdown::neutralize;
 
 /// What a run wants the submission to look like.
 #[derive(Debug, Clone)]

@@ -559,10 +559,7 @@ fn explain_policies_and_schema() {
         r.stderr
     );
     let r = run(&mut umd(&["explain", "--list"]));
-    assert_eq!(
-        r.stdout.lines().count(),
-        umd_release::check::rules::RULES.len()
-    );
+    assert_eq!(r.stdout.lines().count(), umd_release::rules::RULES.len());
     let r = run(&mut umd(&["policies"]));
     for id in ["umd-4", "umd-5", "cmd-os-1", "cmd-one-1"] {
         assert!(r.stdout.contains(id), "{}", r.stdout);

@@ -3,7 +3,6 @@
 
 pub mod license;
 pub mod report;
-pub mod rules;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +14,7 @@ use crate::policy::{Format, Policy, ProductCard, Severity, Target};
 use crate::release::ReleaseFacts;
 use crate::release::changelog::ChangelogKind;
 use crate::release::tag::{self, TagVersion};
+use crate::rules;
 
 /// Where a finding points: a file and, where there is one, a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

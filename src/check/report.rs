@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
-use super::{Finding, PolicyReport, rules};
+use super::{Finding, PolicyReport};
 use crate::package::Package;
 use crate::policy::Severity;
 use crate::release::ReleaseFacts;
+use crate::rules;
 
 /// Version of the JSON report layout; bumped on any incompatible change.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -194,30 +195,7 @@ pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
 }
 
-/// Escapes text for a Markdown table cell or paragraph, so release-controlled
-/// strings cannot inject markup, HTML or mentions.
-pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut prev = None;
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            // A zero-width space after a mention's @ stops GitHub from notifying
-            // anyone; an @ inside a word (an e-mail address) mentions nobody.
-            '@' if !prev.is_some_and(|p: char| p.is_alphanumeric()) => out.push_str("@\u{200b}"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-        prev = Some(c);
-    }
-    out
-}
+pub use crate::markdown::md_escape;
 
 /// Markdown for `$GITHUB_STEP_SUMMARY` and issue bodies.
 pub fn markdown(report: &Report) -> String {

@@ -3,7 +3,7 @@
 use anyhow::anyhow;
 
 use super::{Outcome, bad_input, print};
-use umd_release::check::rules::{RULES, lookup};
+use umd_release::rules::{RULES, lookup};
 
 #[derive(clap::Args)]
 pub struct ExplainArgs {

@@ -6,6 +6,7 @@ pub mod card;
 pub mod registry;
 mod select;
 pub mod tracker_config;
+pub mod transitions;
 pub mod yaml;
 
 pub use select::governing;
@@ -19,29 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use card::{ComponentKind, ProductCard};
 pub use yaml::YamlError;
 
-/// How much a finding matters under a policy.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Reported nowhere: the policy switched the rule off.
-    Off,
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Off => "off",
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::rules::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -98,8 +77,8 @@ pub struct Pipeline {
     #[serde(default)]
     pub roles: BTreeMap<String, String>,
     /// Allowed stage moves and the role each needs.
-    #[serde(default = "crate::pipeline::transition::default_transitions")]
-    pub transitions: Vec<crate::pipeline::transition::Transition>,
+    #[serde(default = "crate::policy::transitions::default_transitions")]
+    pub transitions: Vec<transitions::Transition>,
     /// The fixed texts of a distribution release announcement.
     #[serde(default)]
     pub announcement: Announcement,
@@ -110,7 +89,7 @@ impl Default for Pipeline {
         Pipeline {
             deadlines: Deadlines::default(),
             roles: BTreeMap::new(),
-            transitions: crate::pipeline::transition::default_transitions(),
+            transitions: crate::policy::transitions::default_transitions(),
             announcement: Announcement::default(),
         }
     }
@@ -367,7 +346,7 @@ impl Policy {
             hint: hint.to_string(),
         };
         for id in self.rules.keys() {
-            if crate::check::rules::lookup(id).is_none() {
+            if crate::rules::lookup(id).is_none() {
                 return Err(invalid(
                     format!("`rules` names an unknown rule `{id}`"),
                     "use a rule id listed by `umd-release explain --list`",
@@ -446,7 +425,7 @@ impl Policy {
     }
 
     /// Severity of a rule under this policy: the override, else the rule's default.
-    pub fn severity(&self, rule: &crate::check::rules::Rule) -> Severity {
+    pub fn severity(&self, rule: &crate::rules::Rule) -> Severity {
         if let Some(s) = self.rules.get(rule.id) {
             return *s;
         }

@@ -110,41 +110,7 @@ impl Templates {
     }
 }
 
-/// A Markdown link to an http(s) URL, or the escaped text alone when the URL is
-/// absent or not http(s). Characters that could end the link are encoded.
-pub fn md_link(text: &str, url: Option<&str>) -> String {
-    match url.filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
-        Some(u) => {
-            let mut safe = String::with_capacity(u.len());
-            for c in u.chars() {
-                match c {
-                    ' ' => safe.push_str("%20"),
-                    '(' => safe.push_str("%28"),
-                    ')' => safe.push_str("%29"),
-                    '<' => safe.push_str("%3C"),
-                    '>' => safe.push_str("%3E"),
-                    '"' => safe.push_str("%22"),
-                    c if c.is_control() => {}
-                    c => safe.push(c),
-                }
-            }
-            format!("[{}]({safe})", md_escape(text))
-        }
-        None => md_escape(text),
-    }
-}
-
-/// Untrusted multi-line text as a Markdown block quote, neutralized.
-pub fn quote(text: &str) -> String {
-    let text = crate::submission::neutralize(text.trim());
-    if text.is_empty() {
-        return "_(none)_".to_string();
-    }
-    text.lines()
-        .map(|l| format!("> {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+pub use crate::markdown::{md_link, quote};
 
 #[cfg(test)]
 mod tests {
