@@ -9,6 +9,7 @@
 //! error injection, assertions on state and on the request log).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Deref;
 use std::sync::MutexGuard;
 use std::time::SystemTime;
 
@@ -18,13 +19,19 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::fake_http::{
-    Bucket, Failures, Forge, Incoming, PageQuery, PageStyle, RateValue, Reply, Res, Server,
-    credential, extend, hex, json_object, parse_query, segments,
+    Bucket, Forge, Incoming, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue, Reply,
+    Res, Server, credential, extend, hex, json_object, parse_query, segments,
 };
 /// The client and encoding tests use with this fake (not every test crate does).
 #[allow(unused_imports)]
 pub use super::fake_http::{HttpReply, http, pct_encode};
 
+/// GitHub's pagination: 30 a page by default, a `Link` header only.
+const PAGES: PageStyle = PageStyle {
+    default_per_page: 30,
+    max_per_page: usize::MAX,
+    headers: PageHeaders::Link,
+};
 const DOCS: &str = "https://docs.github.com/rest";
 const RATE_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
 const RATE_LIMITED: &str = "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID FAKE.";
@@ -33,33 +40,40 @@ pub const DEFAULT_LOGIN: &str = "umd-release[bot]";
 const API_VERSIONS: [&str; 2] = ["2022-11-28", "2026-03-10"];
 
 /// One request the fake answered, in arrival order.
+pub type LoggedRequest = Logged<GitHubLog>;
+
+/// What the fake GitHub logs of a request besides method, path, query,
+/// status, `Authorization` and body.
 #[derive(Debug, Clone)]
-pub struct LoggedRequest {
-    pub method: String,
-    /// The path as received (still percent-encoded), without the query.
-    pub path: String,
-    pub query: String,
-    pub status: u16,
-    pub authorization: Option<String>,
+pub struct GitHubLog {
     pub if_none_match: Option<String>,
     /// The `X-GitHub-Api-Version` header.
     pub api_version: Option<String>,
-    pub body: String,
     /// The rate-limit bucket (`core` or `search`) the request was charged to;
     /// `None` if it was not charged (304, downloads, `/rate_limit`, rejected
     /// credentials, injected failures, rate-limit rejections).
     pub resource: Option<String>,
 }
 
-impl LoggedRequest {
+impl Logged<GitHubLog> {
     pub fn counts_against_rate_limit(&self) -> bool {
         self.resource.is_some() && self.status != 304
     }
 }
 
-/// A running fake; the server stops when it is dropped.
+/// A running fake; the server stops when it is dropped. The controls every
+/// fake has (`fail_next`, `set_page_size_cap`, `requests`, `clear_log`) are
+/// its [`Server`]'s.
 pub struct FakeGitHub {
     server: Server<State>,
+}
+
+impl Deref for FakeGitHub {
+    type Target = Server<State>;
+
+    fn deref(&self) -> &Server<State> {
+        &self.server
+    }
 }
 
 impl FakeGitHub {
@@ -108,18 +122,6 @@ impl FakeGitHub {
             .insert(token.to_string(), login.to_string());
     }
 
-    /// `per_page` above `n` is clamped (default 100, like GitHub).
-    pub fn set_page_size_cap(&self, n: usize) {
-        self.st().page_cap = n.max(1);
-    }
-
-    /// The next `times` requests whose `"METHOD PATH"` (path as sent, without
-    /// the query) contains `pattern` get `status`, `headers` (overriding the
-    /// usual ones) and a GitHub-style JSON error body.
-    pub fn fail_next(&self, pattern: &str, times: usize, status: u16, headers: &[(&str, &str)]) {
-        self.st().failures.push(pattern, times, status, headers);
-    }
-
     /// The core bucket: reflected in every response's `x-ratelimit-*`; at 0
     /// remaining requests get 403 until `reset_epoch` (real time) passes,
     /// when the bucket refills to `limit` for another hour.
@@ -130,14 +132,6 @@ impl FakeGitHub {
     /// The search bucket (default 30 a minute), as [`Self::set_rate_limit`].
     pub fn set_search_rate_limit(&self, limit: u64, remaining: u64, reset_epoch: u64) {
         self.st().search = Bucket::new(limit, remaining, reset_epoch, 60);
-    }
-
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.st().log.clone()
-    }
-
-    pub fn clear_log(&self) {
-        self.st().log.clear();
     }
 
     /// `(installation id, JWT it was asked with, token issued)` per token issued.
@@ -286,16 +280,15 @@ fn bucket_json(b: &Bucket) -> Value {
     json!({"limit": b.limit, "remaining": b.remaining, "reset": b.reset, "used": b.used()})
 }
 
-struct State {
+/// The fake's data, behind its [`Server`]; public only as [`Deref`]'s target.
+pub struct State {
     base: String,
     /// token → login.
     tokens: HashMap<String, String>,
     main_token: Option<String>,
-    page_cap: usize,
-    failures: Failures,
+    http: Plumbing<GitHubLog>,
     core: Bucket,
     search: Bucket,
-    log: Vec<LoggedRequest>,
     /// Keyed by lowercase `owner/repo`.
     repos: BTreeMap<String, Repo>,
     /// Lowercase `(org, team slug, login)`.
@@ -313,11 +306,9 @@ impl State {
             base: base.to_string(),
             tokens: HashMap::new(),
             main_token: None,
-            page_cap: 100,
-            failures: Failures::default(),
+            http: Plumbing::default(),
             core: Bucket::full(5000, 3600),
             search: Bucket::full(30, 60),
-            log: Vec::new(),
             repos: BTreeMap::new(),
             teams: HashSet::new(),
             installations: Vec::new(),
@@ -352,19 +343,19 @@ impl Forge for State {
         Reply::error(500, "the fake GitHub panicked")
     }
 
-    fn handle(&mut self, rq: &Incoming) -> Reply {
+    type Extra = GitHubLog;
+
+    fn plumbing(&mut self) -> &mut Plumbing<GitHubLog> {
+        &mut self.http
+    }
+
+    fn handle(&mut self, rq: &Incoming) -> (Reply, GitHubLog) {
         let authorization = rq.header("Authorization");
         let if_none_match = rq.header("If-None-Match");
         let api_version = rq.header("X-GitHub-Api-Version");
-        let mut entry = LoggedRequest {
-            method: rq.method.clone(),
-            path: rq.path.clone(),
-            query: rq.raw_query.clone(),
-            status: 0,
-            authorization: authorization.clone(),
+        let mut entry = GitHubLog {
             if_none_match: if_none_match.clone(),
             api_version: api_version.clone(),
-            body: rq.body_text(),
             resource: None,
         };
         let mut ctx = Ctx {
@@ -376,7 +367,7 @@ impl Forge for State {
             accept: rq.header("Accept").unwrap_or_default(),
             login: DEFAULT_LOGIN.to_string(),
             base: self.base.clone(),
-            page_cap: self.page_cap,
+            page_cap: self.http.page_cap,
         };
         let path = rq.path.as_str();
         let resource = if path.starts_with("/download/") || path == "/rate_limit" {
@@ -418,13 +409,11 @@ impl Forge for State {
             ));
             headers.push((
                 "x-github-request-id".into(),
-                format!("FAKE:{}", self.log.len() + 1),
+                format!("FAKE:{}", self.http.log.len() + 1),
             ));
             reply.add_missing_headers(headers);
         }
-        entry.status = reply.status;
-        self.log.push(entry);
-        reply
+        (reply, entry)
     }
 }
 
@@ -440,7 +429,11 @@ impl State {
         if let Some(res) = resource {
             self.bucket(res).refresh();
         }
-        if let Some(f) = self.failures.take(&format!("{} {}", ctx.method, ctx.path)) {
+        if let Some(f) = self
+            .http
+            .failures
+            .take(&format!("{} {}", ctx.method, ctx.path))
+        {
             return injected(f.status, &f.headers).free();
         }
         if ctx.path.starts_with("/download/") {
@@ -668,26 +661,10 @@ impl Ctx {
     /// This request's page of `items` and the `Link` header, as GitHub
     /// formats it (prev, next, last, first; absolute URLs).
     fn paginate(&self, items: Vec<Value>) -> (Vec<Value>, Vec<(String, String)>) {
-        let q = PageQuery {
-            base: &self.base,
-            path: &self.path,
-            raw_query: &self.raw_query,
-            per_page: self.q("per_page"),
-            page: self.q("page"),
-            cap: self.page_cap,
-        };
-        PAGES.paginate(&q, items)
+        let at = PageQuery::new(&self.base, &self.path, &self.raw_query, self.page_cap);
+        PAGES.paginate(&at, self.q("per_page"), self.q("page"), items)
     }
 }
-
-/// GitHub's pagination: 30 a page by default, a `Link` header only.
-const PAGES: PageStyle = PageStyle {
-    default_per_page: 30,
-    max_per_page: usize::MAX,
-    per_page_in_links: false,
-    always_link: false,
-    offset_headers: false,
-};
 
 /// GitHub's replies: JSON as `application/json; charset=utf-8`, errors as
 /// `{"message", "documentation_url", "status"}`.

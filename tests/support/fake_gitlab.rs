@@ -19,6 +19,7 @@
 //! methods (setup, error injection, assertions on state and the request log).
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Deref;
 use std::sync::MutexGuard;
 
 use serde_json::{Map, Value, json};
@@ -26,8 +27,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::fake_http::{
-    Bucket, Failures, Forge, Incoming, PageQuery, PageStyle, RateValue, Reply, Res, Server,
-    credential, extend, hex, is_blank, json_object, parse_query, segments,
+    Bucket, Forge, Incoming, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue, Reply,
+    Res, Server, credential, extend, hex, is_blank, json_object, parse_query, segments,
 };
 
 /// The username every [`FakeGitLab::set_token`] token acts as: a project access
@@ -35,6 +36,12 @@ use super::fake_http::{
 pub const DEFAULT_USERNAME: &str = "project_1_bot_umd";
 /// GitLab's colour for a label created by naming it on an issue.
 const DEFAULT_LABEL_COLOR: &str = "#6699cc";
+/// GitLab's offset pagination: 20 a page by default, 100 at most.
+const PAGES: PageStyle = PageStyle {
+    default_per_page: 20,
+    max_per_page: 100,
+    headers: PageHeaders::OffsetAndLink,
+};
 
 /// Access levels, as GitLab numbers them.
 pub const GUEST: u64 = 10;
@@ -45,22 +52,29 @@ pub const MAINTAINER: u64 = 40;
 pub const OWNER: u64 = 50;
 
 /// One request the fake answered, in arrival order.
+pub type LoggedRequest = Logged<GitLabLog>;
+
+/// What the fake GitLab logs of a request besides method, path, query,
+/// status, `Authorization` and body.
 #[derive(Debug, Clone)]
-pub struct LoggedRequest {
-    pub method: String,
-    /// The path as received (still percent-encoded), without the query.
-    pub path: String,
-    pub query: String,
-    pub status: u16,
+pub struct GitLabLog {
     /// The `PRIVATE-TOKEN` header.
     pub private_token: Option<String>,
-    pub authorization: Option<String>,
-    pub body: String,
 }
 
-/// A running fake; the server stops when it is dropped.
+/// A running fake; the server stops when it is dropped. The controls every
+/// fake has (`fail_next`, `set_page_size_cap`, `requests`, `clear_log`) are
+/// its [`Server`]'s.
 pub struct FakeGitLab {
     server: Server<State>,
+}
+
+impl Deref for FakeGitLab {
+    type Target = Server<State>;
+
+    fn deref(&self) -> &Server<State> {
+        &self.server
+    }
 }
 
 impl FakeGitLab {
@@ -155,32 +169,12 @@ impl FakeGitLab {
             .insert(username.to_ascii_lowercase(), access_level);
     }
 
-    /// `per_page` above `n` is clamped (default 100, like GitLab).
-    pub fn set_page_size_cap(&self, n: usize) {
-        self.st().page_cap = n.max(1);
-    }
-
-    /// The next `times` requests whose `"METHOD PATH"` (path as sent, without
-    /// the query) contains `pattern` get `status`, `headers` (overriding the
-    /// usual ones) and a GitLab-style error body (`Retry later` for a 429).
-    pub fn fail_next(&self, pattern: &str, times: usize, status: u16, headers: &[(&str, &str)]) {
-        self.st().failures.push(pattern, times, status, headers);
-    }
-
     /// The authenticated API throttle: reflected in every response's
     /// `RateLimit-*` headers; at 0 remaining requests get 429 with
     /// `Retry-After` until `reset_epoch` (real time) passes, when the bucket
     /// refills to `limit` for another minute.
     pub fn set_rate_limit(&self, limit: u64, remaining: u64, reset_epoch: u64) {
         self.st().rate = Bucket::new(limit, remaining, reset_epoch, 60);
-    }
-
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.st().log.clone()
-    }
-
-    pub fn clear_log(&self) {
-        self.st().log.clear();
     }
 
     /// All issues (open and closed), newest first, as `GET` returns them.
@@ -438,16 +432,15 @@ struct Group {
     members: HashMap<String, u64>,
 }
 
-struct State {
+/// The fake's data, behind its [`Server`]; public only as [`Deref`]'s target.
+pub struct State {
     base: String,
     /// token → username.
     tokens: HashMap<String, String>,
     /// Lowercase username → user.
     users: BTreeMap<String, User>,
-    page_cap: usize,
-    failures: Failures,
+    http: Plumbing<GitLabLog>,
     rate: Bucket,
-    log: Vec<LoggedRequest>,
     /// Keyed by lowercase full path.
     groups: BTreeMap<String, Group>,
     projects: BTreeMap<String, Project>,
@@ -461,10 +454,8 @@ impl State {
             base: base.to_string(),
             tokens: HashMap::new(),
             users: BTreeMap::new(),
-            page_cap: 100,
-            failures: Failures::default(),
+            http: Plumbing::default(),
             rate: Bucket::full(2000, 60),
-            log: Vec::new(),
             groups: BTreeMap::new(),
             projects: BTreeMap::new(),
             elsewhere: HashMap::new(),
@@ -578,7 +569,7 @@ impl State {
     fn handle_checked(&mut self, rq: &Incoming, credential: Option<String>) -> Reply {
         let (method, path, raw_query) = (rq.method.as_str(), rq.path.as_str(), &rq.raw_query);
         self.rate.refresh();
-        if let Some(f) = self.failures.take(&rq.line()) {
+        if let Some(f) = self.http.failures.take(&rq.line()) {
             return injected(f.status, &f.headers);
         }
         if let Some(reply) = self.serve_public(method, path) {
@@ -608,7 +599,7 @@ impl State {
             params,
             username,
             base: self.base.clone(),
-            page_cap: self.page_cap,
+            page_cap: self.http.page_cap,
         };
         let segments = segments(api_path, 0);
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -683,20 +674,17 @@ impl Forge for State {
         Reply::message(500, "500 Internal Server Error")
     }
 
-    fn handle(&mut self, rq: &Incoming) -> Reply {
+    type Extra = GitLabLog;
+
+    fn plumbing(&mut self) -> &mut Plumbing<GitLabLog> {
+        &mut self.http
+    }
+
+    fn handle(&mut self, rq: &Incoming) -> (Reply, GitLabLog) {
         let private_token = rq.header("PRIVATE-TOKEN");
-        let authorization = rq.header("Authorization");
-        let mut entry = LoggedRequest {
-            method: rq.method.clone(),
-            path: rq.path.clone(),
-            query: rq.raw_query.clone(),
-            status: 0,
-            private_token: private_token.clone(),
-            authorization: authorization.clone(),
-            body: rq.body_text(),
-        };
-        let credential =
-            private_token.or_else(|| credential(authorization.as_deref(), &["bearer"]));
+        let credential = private_token
+            .clone()
+            .or_else(|| credential(rq.header("Authorization").as_deref(), &["bearer"]));
         let mut reply = if !rq.body_ok {
             Reply::message(400, "400 Bad request")
         } else {
@@ -708,11 +696,9 @@ impl Forge for State {
         }
         reply.headers.push((
             "x-request-id".into(),
-            format!("FAKE{:06}", self.log.len() + 1),
+            format!("FAKE{:06}", self.http.log.len() + 1),
         ));
-        entry.status = reply.status;
-        self.log.push(entry);
-        reply
+        (reply, GitLabLog { private_token })
     }
 }
 
@@ -756,27 +742,10 @@ impl Ctx {
 
     /// This request's page of `items` and GitLab's pagination headers.
     fn paginate(&self, items: Vec<Value>) -> (Vec<Value>, Vec<(String, String)>) {
-        let q = PageQuery {
-            base: &self.base,
-            path: &self.path,
-            raw_query: &self.raw_query,
-            per_page: self.str("per_page"),
-            page: self.str("page"),
-            cap: self.page_cap,
-        };
-        PAGES.paginate(&q, items)
+        let at = PageQuery::new(&self.base, &self.path, &self.raw_query, self.page_cap);
+        PAGES.paginate(&at, self.str("per_page"), self.str("page"), items)
     }
 }
-
-/// GitLab's offset pagination: 20 a page by default, 100 at most, the
-/// `x-*` page headers and a `Link` header with `first` and `last` always.
-const PAGES: PageStyle = PageStyle {
-    default_per_page: 20,
-    max_per_page: 100,
-    per_page_in_links: true,
-    always_link: true,
-    offset_headers: true,
-};
 
 /// Query and body parameters: a JSON object or a form body.
 fn params(raw_query: &str, body: &[u8], content_type: &str) -> Result<Map<String, Value>, Reply> {

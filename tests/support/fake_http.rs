@@ -10,6 +10,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::ops::Deref;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,11 +23,57 @@ use serde_json::{Map, Value};
 
 /// A fake forge's state, answering one request at a time.
 pub trait Forge: Send + 'static {
-    /// Answers `rq`; the forge logs it itself (its log is its own shape).
-    fn handle(&mut self, rq: &Incoming) -> Reply;
+    /// What the forge logs of a request besides the fields of [`Logged`].
+    type Extra: Clone + Send;
+
+    fn plumbing(&mut self) -> &mut Plumbing<Self::Extra>;
+
+    /// Answers `rq`, with what to log of it besides (the server logs it).
+    fn handle(&mut self, rq: &Incoming) -> (Reply, Self::Extra);
 
     /// The answer when [`Forge::handle`] panics, in the forge's error style.
     fn panicked() -> Reply;
+}
+
+/// What every fake keeps besides its forge's data.
+pub struct Plumbing<E> {
+    /// The requests answered, in arrival order.
+    pub log: Vec<Logged<E>>,
+    pub failures: Failures,
+    /// `per_page` above it is clamped.
+    pub page_cap: usize,
+}
+
+impl<E> Default for Plumbing<E> {
+    fn default() -> Self {
+        Plumbing {
+            log: Vec::new(),
+            failures: Failures::default(),
+            page_cap: 100,
+        }
+    }
+}
+
+/// One request a fake answered; the forge's own fields are in `forge` (and
+/// read through it: `r.private_token`).
+#[derive(Debug, Clone)]
+pub struct Logged<E> {
+    pub method: String,
+    /// The path as received (still percent-encoded), without the query.
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+    pub authorization: Option<String>,
+    pub body: String,
+    pub forge: E,
+}
+
+impl<E> Deref for Logged<E> {
+    type Target = E;
+
+    fn deref(&self) -> &E {
+        &self.forge
+    }
 }
 
 /// A forge served on `127.0.0.1:PORT` until dropped.
@@ -69,7 +116,7 @@ impl<S: Forge> Server<S> {
     }
 }
 
-impl<S> Server<S> {
+impl<S: Forge> Server<S> {
     /// `http://127.0.0.1:PORT`.
     pub fn base(&self) -> &str {
         &self.base
@@ -78,6 +125,30 @@ impl<S> Server<S> {
     /// The forge's state, between requests.
     pub fn state(&self) -> MutexGuard<'_, S> {
         lock(&self.state)
+    }
+
+    /// The requests answered so far, in arrival order.
+    pub fn requests(&self) -> Vec<Logged<S::Extra>> {
+        self.state().plumbing().log.clone()
+    }
+
+    pub fn clear_log(&self) {
+        self.state().plumbing().log.clear();
+    }
+
+    /// `per_page` above `n` is clamped (default 100, like both forges).
+    pub fn set_page_size_cap(&self, n: usize) {
+        self.state().plumbing().page_cap = n.max(1);
+    }
+
+    /// The next `times` requests whose `"METHOD PATH"` (path as sent, without
+    /// the query) contains `pattern` get `status`, `headers` (overriding the
+    /// usual ones) and the forge's error body for `status`.
+    pub fn fail_next(&self, pattern: &str, times: usize, status: u16, headers: &[(&str, &str)]) {
+        self.state()
+            .plumbing()
+            .failures
+            .push(pattern, times, status, headers);
     }
 }
 
@@ -97,8 +168,22 @@ fn lock<S>(state: &Mutex<S>) -> MutexGuard<'_, S> {
 
 fn serve<S: Forge>(state: &Mutex<S>, mut rq: tiny_http::Request) {
     let incoming = Incoming::read(&mut rq);
-    let reply = std::panic::catch_unwind(AssertUnwindSafe(|| lock(state).handle(&incoming)))
-        .unwrap_or_else(|_| S::panicked());
+    let answer = || {
+        let mut st = lock(state);
+        let (reply, forge) = st.handle(&incoming);
+        st.plumbing().log.push(Logged {
+            method: incoming.method.clone(),
+            path: incoming.path.clone(),
+            query: incoming.raw_query.clone(),
+            status: reply.status,
+            authorization: incoming.header("Authorization"),
+            body: incoming.body_text(),
+            forge,
+        });
+        reply
+    };
+    let reply =
+        std::panic::catch_unwind(AssertUnwindSafe(answer)).unwrap_or_else(|_| S::panicked());
     let mut resp = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
     for (k, v) in &reply.headers {
         if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
@@ -370,30 +455,43 @@ pub struct PageStyle {
     pub default_per_page: usize,
     /// The largest `per_page` honoured whatever the fake's cap.
     pub max_per_page: usize,
-    /// GitLab: links carry `page=N&per_page=M` first and the request's other
-    /// parameters after; GitHub: the request's parameters (`per_page` as
-    /// sent) and `page=N` last.
-    pub per_page_in_links: bool,
-    /// GitLab: `Link` always, with `first` and `last` always, `prev` only on
-    /// a page that exists; GitHub: `Link` only across several pages, each
-    /// relation only where it leads elsewhere (`prev` past the end is the last page).
-    pub always_link: bool,
-    /// GitLab's `x-page`, `x-per-page`, `x-next-page`, `x-prev-page`,
-    /// `x-total`, `x-total-pages`.
-    pub offset_headers: bool,
+    pub headers: PageHeaders,
 }
 
-/// A list request, as pagination needs it.
+/// The pagination headers of a forge.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PageHeaders {
+    /// GitHub's: a `Link` header only across several pages, each relation
+    /// only where it leads elsewhere (`prev` past the end is the last page),
+    /// links with the request's parameters (`per_page` as sent) and `page=N` last.
+    Link,
+    /// GitLab's: `x-page`, `x-per-page`, `x-next-page`, `x-prev-page`,
+    /// `x-total`, `x-total-pages`, and a `Link` header always, with `first`
+    /// and `last` always and `prev` only on a page that exists; links carry
+    /// `page=N&per_page=M` first, the request's other parameters after.
+    OffsetAndLink,
+}
+
+/// Where a list was asked for, as its links need it.
 pub struct PageQuery<'a> {
     /// `http://127.0.0.1:PORT`.
-    pub base: &'a str,
+    base: &'a str,
     /// The path as requested.
-    pub path: &'a str,
-    pub raw_query: &'a str,
-    pub per_page: Option<String>,
-    pub page: Option<String>,
+    path: &'a str,
+    raw_query: &'a str,
     /// The fake's `set_page_size_cap`.
-    pub cap: usize,
+    cap: usize,
+}
+
+impl<'a> PageQuery<'a> {
+    pub fn new(base: &'a str, path: &'a str, raw_query: &'a str, cap: usize) -> PageQuery<'a> {
+        PageQuery {
+            base,
+            path,
+            raw_query,
+            cap,
+        }
+    }
 }
 
 impl PageStyle {
@@ -401,18 +499,18 @@ impl PageStyle {
     pub fn paginate(
         &self,
         q: &PageQuery,
+        per_page: Option<String>,
+        page: Option<String>,
         items: Vec<Value>,
     ) -> (Vec<Value>, Vec<(String, String)>) {
-        let per_page = q
-            .per_page
+        let per_page = per_page
             .as_deref()
             .and_then(|p| p.parse::<usize>().ok())
             .filter(|&p| p > 0)
             .unwrap_or(self.default_per_page)
             .min(self.max_per_page)
             .min(q.cap);
-        let page = q
-            .page
+        let page = page
             .as_deref()
             .and_then(|p| p.parse::<usize>().ok())
             .unwrap_or(1)
@@ -424,18 +522,17 @@ impl PageStyle {
             .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
             .collect();
+        let offset = self.headers == PageHeaders::OffsetAndLink;
         let kept: Vec<&str> = q
             .raw_query
             .split('&')
             .filter(|p| {
-                !p.is_empty()
-                    && !p.starts_with("page=")
-                    && !(self.per_page_in_links && p.starts_with("per_page="))
+                !p.is_empty() && !p.starts_with("page=") && !(offset && p.starts_with("per_page="))
             })
             .collect();
         let link_to = |n: usize, rel: &str| {
             let mut params: Vec<String> = Vec::new();
-            if self.per_page_in_links {
+            if offset {
                 params.push(format!("page={n}"));
                 params.push(format!("per_page={per_page}"));
                 params.extend(kept.iter().map(|p| p.to_string()));
@@ -446,7 +543,7 @@ impl PageStyle {
             format!("<{}{}?{}>; rel=\"{rel}\"", q.base, q.path, params.join("&"))
         };
         let mut headers = Vec::new();
-        if self.offset_headers {
+        if offset {
             let next = if page < last {
                 (page + 1).to_string()
             } else {
@@ -467,7 +564,7 @@ impl PageStyle {
             ]);
         }
         let mut links = Vec::new();
-        if self.always_link {
+        if offset {
             if page > 1 && page <= last {
                 links.push(link_to(page - 1, "prev"));
             }
