@@ -9,7 +9,6 @@
 //! error injection, assertions on state and on the request log).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::ops::Deref;
 use std::sync::MutexGuard;
 use std::time::SystemTime;
 
@@ -63,34 +62,22 @@ impl Logged<GitHubLog> {
 
 /// A running fake; the server stops when it is dropped. The controls every
 /// fake has (`fail_next`, `set_page_size_cap`, `requests`, `clear_log`) are
-/// its [`Server`]'s.
-pub struct FakeGitHub {
-    server: Server<State>,
-}
-
-impl Deref for FakeGitHub {
-    type Target = Server<State>;
-
-    fn deref(&self) -> &Server<State> {
-        &self.server
-    }
-}
+/// [`Server`]'s.
+pub type FakeGitHub = Server<State>;
 
 impl FakeGitHub {
     /// Binds `127.0.0.1:0` and serves on a background thread until dropped.
     pub fn start() -> FakeGitHub {
-        FakeGitHub {
-            server: Server::start(State::new),
-        }
+        Server::start_with(State::new)
     }
 
     /// `http://127.0.0.1:PORT`, to use as `GITHUB_API_URL`.
     pub fn url(&self) -> String {
-        self.server.base().to_string()
+        self.base().to_string()
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
-        self.server.state()
+        self.state()
     }
 
     pub fn add_repo(&self, owner: &str, repo: &str) {
@@ -280,7 +267,7 @@ fn bucket_json(b: &Bucket) -> Value {
     json!({"limit": b.limit, "remaining": b.remaining, "reset": b.reset, "used": b.used()})
 }
 
-/// The fake's data, behind its [`Server`]; public only as [`Deref`]'s target.
+/// The fake's data, behind its [`Server`].
 pub struct State {
     base: String,
     /// token → login.

@@ -19,7 +19,6 @@
 //! methods (setup, error injection, assertions on state and the request log).
 
 use std::collections::{BTreeMap, HashMap};
-use std::ops::Deref;
 use std::sync::MutexGuard;
 
 use serde_json::{Map, Value, json};
@@ -64,34 +63,22 @@ pub struct GitLabLog {
 
 /// A running fake; the server stops when it is dropped. The controls every
 /// fake has (`fail_next`, `set_page_size_cap`, `requests`, `clear_log`) are
-/// its [`Server`]'s.
-pub struct FakeGitLab {
-    server: Server<State>,
-}
-
-impl Deref for FakeGitLab {
-    type Target = Server<State>;
-
-    fn deref(&self) -> &Server<State> {
-        &self.server
-    }
-}
+/// [`Server`]'s.
+pub type FakeGitLab = Server<State>;
 
 impl FakeGitLab {
     /// Binds `127.0.0.1:0` and serves on a background thread until dropped.
     pub fn start() -> FakeGitLab {
-        FakeGitLab {
-            server: Server::start(State::new),
-        }
+        Server::start_with(State::new)
     }
 
     /// `http://127.0.0.1:PORT/api/v4`, to use as `GITLAB_API_URL`.
     pub fn url(&self) -> String {
-        format!("{}/api/v4", self.server.base())
+        format!("{}/api/v4", self.base())
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
-        self.server.state()
+        self.state()
     }
 
     /// Creates the project `path` (`group/project`, subgroups allowed) and the
@@ -432,7 +419,7 @@ struct Group {
     members: HashMap<String, u64>,
 }
 
-/// The fake's data, behind its [`Server`]; public only as [`Deref`]'s target.
+/// The fake's data, behind its [`Server`].
 pub struct State {
     base: String,
     /// token → username.

@@ -88,7 +88,7 @@ pub struct Server<S> {
 impl<S: Forge> Server<S> {
     /// Binds `127.0.0.1:0` and serves the state `make` builds (given the base
     /// URL, `http://127.0.0.1:PORT`) on a background thread.
-    pub fn start(make: impl FnOnce(&str) -> S) -> Server<S> {
+    pub fn start_with(make: impl FnOnce(&str) -> S) -> Server<S> {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
         let port = server.server_addr().to_ip().expect("an IP listener").port();
         let base = format!("http://127.0.0.1:{port}");
