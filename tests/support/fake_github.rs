@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::fake_http::{
-    Bucket, Forge, Incoming, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue, Reply,
-    Res, Server, credential, extend, hex, json_object, parse_query, segments,
+    Bucket, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue,
+    Reply, Res, Server, credential, extend, hex, json_object, parse_query, segments,
 };
 /// The client and encoding tests use with this fake (not every test crate does).
 #[allow(unused_imports)]
@@ -326,10 +326,6 @@ impl State {
 }
 
 impl Forge for State {
-    fn panicked() -> Reply {
-        Reply::error(500, "the fake GitHub panicked")
-    }
-
     type Extra = GitHubLog;
 
     fn plumbing(&mut self) -> &mut Plumbing<GitHubLog> {
@@ -401,6 +397,10 @@ impl Forge for State {
             reply.add_missing_headers(headers);
         }
         (reply, entry)
+    }
+
+    fn panicked() -> Reply {
+        Reply::error(500, "the fake GitHub panicked")
     }
 }
 
@@ -728,13 +728,6 @@ struct Issue {
     closed_by: Option<String>,
 }
 
-struct Label {
-    id: u64,
-    name: String,
-    color: String,
-    description: Option<String>,
-}
-
 struct Comment {
     id: u64,
     issue: u64,
@@ -775,16 +768,17 @@ struct Repo {
     base: String,
     owner: String,
     name: String,
-    seq: u64,
+    /// Lowercase login → role.
+    permissions: HashMap<String, String>,
+    /// Repository files served by the contents API, by path.
+    files: HashMap<String, String>,
     issues: Vec<Issue>,
     labels: Vec<Label>,
     comments: Vec<Comment>,
     events: Vec<Event>,
     releases: Vec<Release>,
-    /// Lowercase login → role.
-    permissions: HashMap<String, String>,
-    /// Repository files served by the contents API, by path.
-    files: HashMap<String, String>,
+    /// The last id given out.
+    seq: u64,
 }
 
 impl Repo {
@@ -845,8 +839,10 @@ impl Repo {
                 if ctx.q("direction").as_deref() != Some("asc") {
                     found.reverse();
                 }
-                let items = found.iter().map(|i| self.issue_json(i)).collect();
-                Ok(page_reply(ctx, items))
+                Ok(page_reply(
+                    ctx,
+                    found.iter().map(|i| self.issue_json(i)).collect(),
+                ))
             }
             ("POST", ["issues"]) => {
                 let b = ctx.json_body()?;
@@ -883,11 +879,11 @@ impl Repo {
                 let c = self.comments.iter().find(|c| c.id == id);
                 Ok(Reply::json(200, &self.comment_json(c.expect("just found"))))
             }
+            ("PATCH", ["issues", n]) => self.update_issue(ctx, num(n)?),
             ("GET", ["issues", n]) => {
                 let i = self.issue_idx(num(n)?)?;
                 Ok(Reply::json(200, &self.issue_json(&self.issues[i])))
             }
-            ("PATCH", ["issues", n]) => self.update_issue(ctx, num(n)?),
             ("GET", ["issues", n, "comments"]) => {
                 let n = num(n)?;
                 self.issue_idx(n)?;
@@ -1316,10 +1312,10 @@ impl Repo {
         if let Some(open) = state
             && open != self.issues[i].open
         {
+            changed = true;
             let now = now();
             let issue = &mut self.issues[i];
             issue.open = open;
-            changed = true;
             if open {
                 issue.closed_at = None;
                 issue.closed_by = None;
@@ -1559,7 +1555,7 @@ fn color_of(b: &Map<String, Value>) -> Result<Option<String>, Reply> {
 fn user_json(base: &str, login: &str) -> Value {
     let id = small_hash(&login.to_ascii_lowercase());
     let url = format!("{base}/users/{}", pct_encode(login));
-    json!({
+    let mut v = json!({
         "login": login,
         "id": id,
         "node_id": node_id("U_kgDO", id),
@@ -1567,19 +1563,30 @@ fn user_json(base: &str, login: &str) -> Value {
         "gravatar_id": "",
         "url": url,
         "html_url": format!("https://github.com/{login}"),
-        "followers_url": format!("{url}/followers"),
-        "following_url": format!("{url}/following{{/other_user}}"),
-        "gists_url": format!("{url}/gists{{/gist_id}}"),
-        "starred_url": format!("{url}/starred{{/owner}}{{/repo}}"),
-        "subscriptions_url": format!("{url}/subscriptions"),
-        "organizations_url": format!("{url}/orgs"),
-        "repos_url": format!("{url}/repos"),
-        "events_url": format!("{url}/events{{/privacy}}"),
-        "received_events_url": format!("{url}/received_events"),
-        "type": if login.ends_with("[bot]") { "Bot" } else { "User" },
-        "user_view_type": "public",
-        "site_admin": false,
-    })
+    });
+    // The user's API links: `{url}/<suffix>`.
+    for (field, suffix) in [
+        ("followers_url", "/followers"),
+        ("following_url", "/following{/other_user}"),
+        ("gists_url", "/gists{/gist_id}"),
+        ("starred_url", "/starred{/owner}{/repo}"),
+        ("subscriptions_url", "/subscriptions"),
+        ("organizations_url", "/orgs"),
+        ("repos_url", "/repos"),
+        ("events_url", "/events{/privacy}"),
+        ("received_events_url", "/received_events"),
+    ] {
+        v[field] = json!(format!("{url}{suffix}"));
+    }
+    extend(
+        &mut v,
+        json!({
+            "type": if login.ends_with("[bot]") { "Bot" } else { "User" },
+            "user_view_type": "public",
+            "site_admin": false,
+        }),
+    );
+    v
 }
 
 fn reactions(url: &str) -> Value {

@@ -26,8 +26,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::fake_http::{
-    Bucket, Forge, Incoming, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue, Reply,
-    Res, Server, credential, extend, hex, is_blank, json_object, parse_query, segments,
+    Bucket, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue,
+    Reply, Res, Server, credential, extend, hex, is_blank, json_object, parse_query, segments,
 };
 
 /// The username every [`FakeGitLab::set_token`] token acts as: a project access
@@ -657,10 +657,6 @@ impl State {
 }
 
 impl Forge for State {
-    fn panicked() -> Reply {
-        Reply::message(500, "500 Internal Server Error")
-    }
-
     type Extra = GitLabLog;
 
     fn plumbing(&mut self) -> &mut Plumbing<GitLabLog> {
@@ -668,9 +664,8 @@ impl Forge for State {
     }
 
     fn handle(&mut self, rq: &Incoming) -> (Reply, GitLabLog) {
-        let private_token = rq.header("PRIVATE-TOKEN");
-        let credential = private_token
-            .clone()
+        let credential = rq
+            .header("PRIVATE-TOKEN")
             .or_else(|| credential(rq.header("Authorization").as_deref(), &["bearer"]));
         let mut reply = if !rq.body_ok {
             Reply::message(400, "400 Bad request")
@@ -685,7 +680,12 @@ impl Forge for State {
             "x-request-id".into(),
             format!("FAKE{:06}", self.http.log.len() + 1),
         ));
+        let private_token = rq.header("PRIVATE-TOKEN");
         (reply, GitLabLog { private_token })
+    }
+
+    fn panicked() -> Reply {
+        Reply::message(500, "500 Internal Server Error")
     }
 }
 
@@ -820,18 +820,11 @@ struct Issue {
     description: Option<String>,
     labels: Vec<String>,
     open: bool,
+    closed_at: Option<String>,
+    closed_by: Option<String>,
     author: String,
     created_at: String,
     updated_at: String,
-    closed_at: Option<String>,
-    closed_by: Option<String>,
-}
-
-struct Label {
-    id: u64,
-    name: String,
-    color: String,
-    description: Option<String>,
 }
 
 struct Note {
@@ -1476,11 +1469,11 @@ impl Project {
             description,
             labels: Vec::new(),
             open: true,
+            closed_at: None,
+            closed_by: None,
             author: user.to_string(),
             created_at: now.clone(),
             updated_at: now,
-            closed_at: None,
-            closed_by: None,
         });
         let mut names = Vec::new();
         for l in labels {

@@ -592,6 +592,16 @@ impl PageStyle {
     }
 }
 
+// ---------------------------------------------------------------- data
+
+/// A label as both forges keep one.
+pub struct Label {
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
+}
+
 // ---------------------------------------------------------------- credentials and bodies
 
 /// The credential of an `Authorization` header whose scheme is one of
