@@ -527,7 +527,8 @@ impl PageStyle {
             .raw_query
             .split('&')
             .filter(|p| {
-                !p.is_empty() && !p.starts_with("page=") && !(offset && p.starts_with("per_page="))
+                let dropped = p.starts_with("page=") || (offset && p.starts_with("per_page="));
+                !p.is_empty() && !dropped
             })
             .collect();
         let link_to = |n: usize, rel: &str| {
