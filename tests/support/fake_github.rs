@@ -9,95 +9,75 @@
 //! error injection, assertions on state and on the request log).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::MutexGuard;
+use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::fake_http::{
+    Bucket, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue,
+    Reply, Res, Server, credential, extend, hex, json_object, parse_query, segments,
+};
+/// The client and encoding tests use with this fake (not every test crate does).
+#[allow(unused_imports)]
+pub use super::fake_http::{HttpReply, http, pct_encode};
+
+/// GitHub's pagination: 30 a page by default, a `Link` header only.
+const PAGES: PageStyle = PageStyle {
+    default_per_page: 30,
+    max_per_page: usize::MAX,
+    headers: PageHeaders::Link,
+};
 const DOCS: &str = "https://docs.github.com/rest";
 const RATE_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+const RATE_LIMITED: &str = "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID FAKE.";
 /// The login every token acts as unless [`FakeGitHub::set_token_user`] says otherwise.
 pub const DEFAULT_LOGIN: &str = "umd-release[bot]";
 const API_VERSIONS: [&str; 2] = ["2022-11-28", "2026-03-10"];
 
 /// One request the fake answered, in arrival order.
+pub type LoggedRequest = Logged<GitHubLog>;
+
+/// What the fake GitHub logs of a request besides method, path, query,
+/// status, `Authorization` and body.
 #[derive(Debug, Clone)]
-pub struct LoggedRequest {
-    pub method: String,
-    /// The path as received (still percent-encoded), without the query.
-    pub path: String,
-    pub query: String,
-    pub status: u16,
-    pub authorization: Option<String>,
+pub struct GitHubLog {
     pub if_none_match: Option<String>,
     /// The `X-GitHub-Api-Version` header.
     pub api_version: Option<String>,
-    pub body: String,
     /// The rate-limit bucket (`core` or `search`) the request was charged to;
     /// `None` if it was not charged (304, downloads, `/rate_limit`, rejected
     /// credentials, injected failures, rate-limit rejections).
     pub resource: Option<String>,
 }
 
-impl LoggedRequest {
+impl Logged<GitHubLog> {
     pub fn counts_against_rate_limit(&self) -> bool {
         self.resource.is_some() && self.status != 304
     }
 }
 
-/// A running fake; the server stops when it is dropped.
-pub struct FakeGitHub {
-    base: String,
-    state: Arc<Mutex<State>>,
-    server: Arc<tiny_http::Server>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// A running fake; the server stops when it is dropped. The controls every
+/// fake has (`fail_next`, `set_page_size_cap`, `requests`, `clear_log`) are
+/// [`Server`]'s.
+pub type FakeGitHub = Server<State>;
 
 impl FakeGitHub {
     /// Binds `127.0.0.1:0` and serves on a background thread until dropped.
     pub fn start() -> FakeGitHub {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let base = format!("http://127.0.0.1:{port}");
-        let state = Arc::new(Mutex::new(State::new(&base)));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    match server.recv_timeout(Duration::from_millis(50)) {
-                        Ok(Some(rq)) => serve(&state, rq),
-                        Ok(None) => {}
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            })
-        };
-        FakeGitHub {
-            base,
-            state,
-            server,
-            stop,
-            thread: Some(thread),
-        }
+        Server::start_with(State::new)
     }
 
     /// `http://127.0.0.1:PORT`, to use as `GITHUB_API_URL`.
     pub fn url(&self) -> String {
-        self.base.clone()
+        self.base().to_string()
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
+        self.state()
     }
 
     pub fn add_repo(&self, owner: &str, repo: &str) {
@@ -129,26 +109,6 @@ impl FakeGitHub {
             .insert(token.to_string(), login.to_string());
     }
 
-    /// `per_page` above `n` is clamped (default 100, like GitHub).
-    pub fn set_page_size_cap(&self, n: usize) {
-        self.st().page_cap = n.max(1);
-    }
-
-    /// The next `times` requests whose `"METHOD PATH"` (path as sent, without
-    /// the query) contains `pattern` get `status`, `headers` (overriding the
-    /// usual ones) and a GitHub-style JSON error body.
-    pub fn fail_next(&self, pattern: &str, times: usize, status: u16, headers: &[(&str, &str)]) {
-        self.st().failures.push(Failure {
-            pattern: pattern.to_string(),
-            times,
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        });
-    }
-
     /// The core bucket: reflected in every response's `x-ratelimit-*`; at 0
     /// remaining requests get 403 until `reset_epoch` (real time) passes,
     /// when the bucket refills to `limit` for another hour.
@@ -159,14 +119,6 @@ impl FakeGitHub {
     /// The search bucket (default 30 a minute), as [`Self::set_rate_limit`].
     pub fn set_search_rate_limit(&self, limit: u64, remaining: u64, reset_epoch: u64) {
         self.st().search = Bucket::new(limit, remaining, reset_epoch, 60);
-    }
-
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.st().log.clone()
-    }
-
-    pub fn clear_log(&self) {
-        self.st().log.clear();
     }
 
     /// `(installation id, JWT it was asked with, token issued)` per token issued.
@@ -298,95 +250,32 @@ impl FakeGitHub {
     }
 }
 
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn serve(state: &Mutex<State>, mut rq: tiny_http::Request) {
-    let reply = std::panic::catch_unwind(AssertUnwindSafe(|| lock(state).handle(&mut rq)))
-        .unwrap_or_else(|_| Reply::error(500, "the fake GitHub panicked"));
-    let mut resp = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-    for (k, v) in &reply.headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-            resp.add_header(h);
-        }
-    }
-    let _ = rq.respond(resp);
-}
-
 // ---------------------------------------------------------------- state
 
-struct Failure {
-    pattern: String,
-    times: usize,
-    status: u16,
-    headers: Vec<(String, String)>,
+/// The `x-ratelimit-*` headers of a bucket charged as `resource`.
+fn rate_headers(bucket: &Bucket, resource: &'static str) -> Vec<(String, String)> {
+    bucket.headers(&[
+        ("x-ratelimit-limit", RateValue::Limit),
+        ("x-ratelimit-remaining", RateValue::Remaining),
+        ("x-ratelimit-reset", RateValue::Reset),
+        ("x-ratelimit-used", RateValue::Used),
+        ("x-ratelimit-resource", RateValue::Fixed(resource)),
+    ])
 }
 
-struct Bucket {
-    limit: u64,
-    remaining: u64,
-    reset: u64,
-    window: u64,
+fn bucket_json(b: &Bucket) -> Value {
+    json!({"limit": b.limit, "remaining": b.remaining, "reset": b.reset, "used": b.used()})
 }
 
-impl Bucket {
-    fn new(limit: u64, remaining: u64, reset: u64, window: u64) -> Bucket {
-        Bucket {
-            limit,
-            remaining: remaining.min(limit),
-            reset,
-            window,
-        }
-    }
-
-    fn refresh(&mut self) {
-        let now = epoch();
-        if now >= self.reset {
-            self.remaining = self.limit;
-            self.reset = now + self.window;
-        }
-    }
-
-    fn headers(&self, resource: &str) -> Vec<(String, String)> {
-        vec![
-            ("x-ratelimit-limit".into(), self.limit.to_string()),
-            ("x-ratelimit-remaining".into(), self.remaining.to_string()),
-            ("x-ratelimit-reset".into(), self.reset.to_string()),
-            (
-                "x-ratelimit-used".into(),
-                (self.limit - self.remaining).to_string(),
-            ),
-            ("x-ratelimit-resource".into(), resource.to_string()),
-        ]
-    }
-
-    fn json(&self) -> Value {
-        json!({"limit": self.limit, "remaining": self.remaining, "reset": self.reset,
-               "used": self.limit - self.remaining})
-    }
-}
-
-struct State {
+/// The fake's data, behind its [`Server`].
+pub struct State {
     base: String,
     /// token → login.
     tokens: HashMap<String, String>,
     main_token: Option<String>,
-    page_cap: usize,
-    failures: Vec<Failure>,
+    http: Plumbing<GitHubLog>,
     core: Bucket,
     search: Bucket,
-    log: Vec<LoggedRequest>,
     /// Keyed by lowercase `owner/repo`.
     repos: BTreeMap<String, Repo>,
     /// Lowercase `(org, team slug, login)`.
@@ -400,16 +289,13 @@ fn key(owner: &str, repo: &str) -> String {
 
 impl State {
     fn new(base: &str) -> State {
-        let now = epoch();
         State {
             base: base.to_string(),
             tokens: HashMap::new(),
             main_token: None,
-            page_cap: 100,
-            failures: Vec::new(),
-            core: Bucket::new(5000, 5000, now + 3600, 3600),
-            search: Bucket::new(30, 30, now + 60, 60),
-            log: Vec::new(),
+            http: Plumbing::default(),
+            core: Bucket::full(5000, 3600),
+            search: Bucket::full(30, 60),
             repos: BTreeMap::new(),
             teams: HashSet::new(),
             installations: Vec::new(),
@@ -430,44 +316,43 @@ impl State {
             .unwrap_or_else(|| panic!("fake GitHub: no repo {k}: call add_repo first"))
     }
 
-    fn handle(&mut self, rq: &mut tiny_http::Request) -> Reply {
-        let method = rq.method().as_str().to_ascii_uppercase();
-        let url = rq.url().to_string();
-        let (path, raw_query) = url.split_once('?').unwrap_or((&url, ""));
-        let header = |name: &'static str| {
-            rq.headers()
-                .iter()
-                .find(|h| h.field.equiv(name))
-                .map(|h| h.value.as_str().to_string())
-        };
-        let authorization = header("Authorization");
-        let if_none_match = header("If-None-Match");
-        let api_version = header("X-GitHub-Api-Version");
-        let accept = header("Accept").unwrap_or_default();
-        let mut body = Vec::new();
-        let read = rq.as_reader().read_to_end(&mut body);
-        let mut entry = LoggedRequest {
-            method: method.clone(),
-            path: path.to_string(),
-            query: raw_query.to_string(),
-            status: 0,
-            authorization: authorization.clone(),
+    fn bucket(&mut self, resource: &str) -> &mut Bucket {
+        if resource == "search" {
+            &mut self.search
+        } else {
+            &mut self.core
+        }
+    }
+}
+
+impl Forge for State {
+    type Extra = GitHubLog;
+
+    fn plumbing(&mut self) -> &mut Plumbing<GitHubLog> {
+        &mut self.http
+    }
+
+    fn handle(&mut self, rq: &Incoming) -> (Reply, GitHubLog) {
+        let authorization = rq.header("Authorization");
+        let if_none_match = rq.header("If-None-Match");
+        let api_version = rq.header("X-GitHub-Api-Version");
+        let mut entry = GitHubLog {
             if_none_match: if_none_match.clone(),
             api_version: api_version.clone(),
-            body: String::from_utf8_lossy(&body).into_owned(),
             resource: None,
         };
         let mut ctx = Ctx {
-            method,
-            path: path.to_string(),
-            raw_query: raw_query.to_string(),
-            query: parse_query(raw_query),
-            body,
-            accept,
+            method: rq.method.clone(),
+            path: rq.path.clone(),
+            raw_query: rq.raw_query.clone(),
+            query: parse_query(&rq.raw_query),
+            body: rq.body.clone(),
+            accept: rq.header("Accept").unwrap_or_default(),
             login: DEFAULT_LOGIN.to_string(),
             base: self.base.clone(),
-            page_cap: self.page_cap,
+            page_cap: self.http.page_cap,
         };
+        let path = rq.path.as_str();
         let resource = if path.starts_with("/download/") || path == "/rate_limit" {
             None
         } else if path.starts_with("/search/") {
@@ -475,7 +360,7 @@ impl State {
         } else {
             Some("core")
         };
-        let mut reply = if read.is_err() {
+        let mut reply = if !rq.body_ok {
             Reply::error(400, "Problems reading the request body")
         } else {
             self.handle_checked(&mut ctx, resource, authorization, api_version.as_deref())
@@ -489,44 +374,37 @@ impl State {
                     .any(|t| t == etag || t == "*")
             });
             if matches {
-                reply = Reply::new(304, Vec::new());
-                reply.charged = false;
+                reply = Reply::new(304, Vec::new()).free();
             }
             reply.headers.push(("etag".into(), etag));
         }
         if let (Some(res), true) = (resource, reply.charged) {
-            let bucket = self.bucket(res);
-            bucket.remaining = bucket.remaining.saturating_sub(1);
+            self.bucket(res).spend();
             entry.resource = Some(res.to_string());
         }
         // Rate-limit headers on every API response; injected ones win.
         if !ctx.path.starts_with("/download/") {
             let res = resource.unwrap_or("core");
-            let mut headers = self.bucket(res).headers(res);
+            let mut headers = rate_headers(self.bucket(res), res);
             headers.push((
                 "x-github-api-version-selected".into(),
                 api_version.unwrap_or_else(|| API_VERSIONS[0].to_string()),
             ));
             headers.push((
                 "x-github-request-id".into(),
-                format!("FAKE:{}", self.log.len() + 1),
+                format!("FAKE:{}", self.http.log.len() + 1),
             ));
-            headers.retain(|(k, _)| !reply.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(k)));
-            reply.headers.extend(headers);
+            reply.add_missing_headers(headers);
         }
-        entry.status = reply.status;
-        self.log.push(entry);
-        reply
+        (reply, entry)
     }
 
-    fn bucket(&mut self, resource: &str) -> &mut Bucket {
-        if resource == "search" {
-            &mut self.search
-        } else {
-            &mut self.core
-        }
+    fn panicked() -> Reply {
+        Reply::error(500, "the fake GitHub panicked")
     }
+}
 
+impl State {
     /// Injection, authentication and rate limiting, then routing.
     fn handle_checked(
         &mut self,
@@ -538,36 +416,23 @@ impl State {
         if let Some(res) = resource {
             self.bucket(res).refresh();
         }
-        let line = format!("{} {}", ctx.method, ctx.path);
         if let Some(f) = self
+            .http
             .failures
-            .iter_mut()
-            .find(|f| f.times > 0 && line.contains(&f.pattern))
+            .take(&format!("{} {}", ctx.method, ctx.path))
         {
-            f.times -= 1;
-            let mut reply = injected(f.status, &f.headers);
-            reply.charged = false;
-            self.failures.retain(|f| f.times > 0);
-            return reply;
+            return injected(f.status, &f.headers).free();
         }
         if ctx.path.starts_with("/download/") {
-            let mut reply = self.download(ctx);
-            reply.charged = false;
-            return reply;
+            return self.download(ctx).free();
         }
         if let Some(v) = api_version
             && !API_VERSIONS.contains(&v)
         {
-            let mut reply = Reply::error(400, &format!("API version {v} is not supported."));
-            reply.charged = false;
-            return reply;
+            return Reply::error(400, &format!("API version {v} is not supported.")).free();
         }
-        let credential = authorization.as_deref().and_then(|a| {
-            let (scheme, value) = a.trim().split_once(' ')?;
-            let scheme = scheme.to_ascii_lowercase();
-            (scheme == "bearer" || scheme == "token").then(|| value.trim().to_string())
-        });
-        let segments: Vec<String> = ctx.path.split('/').skip(1).map(pct_decode).collect();
+        let credential = credential(authorization.as_deref(), &["bearer", "token"]);
+        let segments = segments(&ctx.path, 1);
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
         if let ("POST", ["app", "installations", id, "access_tokens"]) =
             (ctx.method.as_str(), &segs[..])
@@ -577,42 +442,34 @@ impl State {
         match &credential {
             _ if self.tokens.is_empty() => {}
             Some(t) if self.tokens.contains_key(t) => ctx.login = self.tokens[t].clone(),
-            _ => {
-                let mut reply = Reply::error(401, "Bad credentials");
-                if authorization.is_none() {
-                    reply = Reply::error(401, "Requires authentication");
-                }
-                reply.charged = false;
-                return reply;
+            _ if authorization.is_none() => {
+                return Reply::error(401, "Requires authentication").free();
             }
+            _ => return Reply::error(401, "Bad credentials").free(),
         }
         if let Some(res) = resource
             && self.bucket(res).remaining == 0
         {
-            let mut reply = Reply::json(
+            return Reply::json(
                 403,
                 &json!({
-                    "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID FAKE.",
+                    "message": RATE_LIMITED,
                     "documentation_url": RATE_DOCS,
                     "status": "403",
                 }),
-            );
-            reply.charged = false;
-            return reply;
+            )
+            .free();
         }
         let result = match (ctx.method.as_str(), &segs[..]) {
-            ("GET", ["rate_limit"]) => {
-                let mut r = Reply::json(
-                    200,
-                    &json!({
-                        "rate": self.core.json(),
-                        "resources": {"core": self.core.json(), "search": self.search.json(),
-                            "graphql": {"limit": 5000, "remaining": 5000, "reset": self.core.reset, "used": 0}},
-                    }),
-                );
-                r.charged = false;
-                Ok(r)
-            }
+            ("GET", ["rate_limit"]) => Ok(Reply::json(
+                200,
+                &json!({
+                    "rate": bucket_json(&self.core),
+                    "resources": {"core": bucket_json(&self.core), "search": bucket_json(&self.search),
+                        "graphql": {"limit": 5000, "remaining": 5000, "reset": self.core.reset, "used": 0}},
+                }),
+            )
+            .free()),
             ("GET", ["search", "issues"]) => self.search_issues(ctx),
             ("GET", ["orgs", org, "teams", slug, "memberships", user]) => {
                 let k = (
@@ -649,9 +506,7 @@ impl State {
             .as_deref()
             .is_some_and(|j| j.split('.').count() == 3 && j.split('.').all(|p| !p.is_empty()));
         let Some(jwt) = jwt.filter(|_| is_jwt) else {
-            let mut r = Reply::error(401, "A JSON web token could not be decoded");
-            r.charged = false;
-            return r;
+            return Reply::error(401, "A JSON web token could not be decoded").free();
         };
         let Ok(id) = id.parse::<u64>() else {
             return Reply::error(404, "Not Found");
@@ -671,17 +526,16 @@ impl State {
             .filter(|p| p.is_object())
             .cloned()
             .unwrap_or_else(|| json!({"issues": "write", "contents": "read", "metadata": "read"}));
-        let mut reply = Reply::json(
+        Reply::json(
             201,
             &json!({"token": token, "expires_at": ts(expires), "permissions": permissions,
                     "repository_selection": "all"}),
-        );
-        reply.charged = false;
-        reply
+        )
+        .free()
     }
 
     fn download(&self, ctx: &Ctx) -> Reply {
-        let segs: Vec<String> = ctx.path.split('/').skip(2).map(pct_decode).collect();
+        let segs = segments(&ctx.path, 2);
         let [owner, repo, tag, name] = &segs[..] else {
             return Reply::new(404, b"Not Found".to_vec());
         };
@@ -693,9 +547,7 @@ impl State {
             rel.assets.iter().find(|a| &a.name == name)
         });
         match asset {
-            Some(a) => {
-                Reply::new(200, a.data.clone()).header("content-type", "application/octet-stream")
-            }
+            Some(a) => Reply::bytes(&a.data),
             None => Reply::new(404, b"Not Found".to_vec()),
         }
     }
@@ -755,14 +607,12 @@ impl State {
             }
         }
         let total = items.len();
-        let (page, link) = ctx.paginate(items);
+        let (page, headers) = ctx.paginate(items);
         let mut reply = Reply::json(
             200,
             &json!({"total_count": total, "incomplete_results": false, "search_type": "lexical", "items": page}),
         );
-        if let Some(link) = link {
-            reply = reply.header("link", &link);
-        }
+        reply.headers.extend(headers);
         Ok(reply)
     }
 }
@@ -790,92 +640,29 @@ impl Ctx {
     }
 
     fn json_body(&self) -> Result<Map<String, Value>, Reply> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Map::new());
-        }
-        match serde_json::from_slice::<Value>(&self.body) {
-            Ok(Value::Object(m)) => Ok(m),
-            _ => Err(Reply::error(400, "Problems parsing JSON")),
-        }
+        json_object(&self.body)
+            .map(Option::unwrap_or_default)
+            .map_err(|()| Reply::error(400, "Problems parsing JSON"))
     }
 
     /// This request's page of `items` and the `Link` header, as GitHub
     /// formats it (prev, next, last, first; absolute URLs).
-    fn paginate(&self, items: Vec<Value>) -> (Vec<Value>, Option<String>) {
-        let per_page = self
-            .q("per_page")
-            .and_then(|p| p.parse::<usize>().ok())
-            .filter(|&p| p > 0)
-            .unwrap_or(30)
-            .min(self.page_cap);
-        let page = self
-            .q("page")
-            .and_then(|p| p.parse::<usize>().ok())
-            .unwrap_or(1)
-            .max(1);
-        let last = items.len().div_ceil(per_page).max(1);
-        let slice: Vec<Value> = items
-            .into_iter()
-            .skip((page - 1).saturating_mul(per_page))
-            .take(per_page)
-            .collect();
-        if last == 1 {
-            return (slice, None);
-        }
-        let kept: Vec<&str> = self
-            .raw_query
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("page="))
-            .collect();
-        let link_to = |n: usize, rel: &str| {
-            let mut params = kept.clone();
-            let page = format!("page={n}");
-            params.push(&page);
-            format!(
-                "<{}{}?{}>; rel=\"{rel}\"",
-                self.base,
-                self.path,
-                params.join("&")
-            )
-        };
-        let mut links = Vec::new();
-        if page > 1 {
-            links.push(link_to(page.min(last + 1) - 1, "prev"));
-        }
-        if page < last {
-            links.push(link_to(page + 1, "next"));
-            links.push(link_to(last, "last"));
-        }
-        if page > 1 {
-            links.push(link_to(1, "first"));
-        }
-        (slice, Some(links.join(", ")))
+    fn paginate(&self, items: Vec<Value>) -> (Vec<Value>, Vec<(String, String)>) {
+        let at = PageQuery::new(&self.base, &self.path, &self.raw_query, self.page_cap);
+        PAGES.paginate(&at, self.q("per_page"), self.q("page"), items)
     }
 }
 
-type Res = Result<Reply, Reply>;
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    /// Whether the request is charged to its rate-limit bucket.
-    charged: bool,
+/// GitHub's replies: JSON as `application/json; charset=utf-8`, errors as
+/// `{"message", "documentation_url", "status"}`.
+trait GitHubReply {
+    fn json(status: u16, v: &Value) -> Reply;
+    fn error(status: u16, message: &str) -> Reply;
 }
 
-impl Reply {
-    fn new(status: u16, body: Vec<u8>) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body,
-            charged: true,
-        }
-    }
-
+impl GitHubReply for Reply {
     fn json(status: u16, v: &Value) -> Reply {
-        let body = serde_json::to_vec(v).unwrap_or_default();
-        Reply::new(status, body).header("content-type", "application/json; charset=utf-8")
+        Reply::json_as(status, v, "application/json; charset=utf-8")
     }
 
     fn error(status: u16, message: &str) -> Reply {
@@ -883,17 +670,6 @@ impl Reply {
             status,
             &json!({"message": message, "documentation_url": DOCS, "status": status.to_string()}),
         )
-    }
-
-    fn header(mut self, name: &str, value: &str) -> Reply {
-        self.headers.push((name.to_string(), value.to_string()));
-        self
-    }
-
-    fn is_json(&self) -> bool {
-        self.headers
-            .iter()
-            .any(|(k, v)| k == "content-type" && v.starts_with("application/json"))
     }
 }
 
@@ -917,9 +693,7 @@ fn injected(status: u16, headers: &[(String, String)]) -> Reply {
     };
     let message = match status {
         401 => "Bad credentials",
-        403 if has("x-ratelimit-remaining", "0") => {
-            "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID FAKE."
-        }
+        403 if has("x-ratelimit-remaining", "0") => RATE_LIMITED,
         403 | 429 => {
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
         }
@@ -933,11 +707,7 @@ fn injected(status: u16, headers: &[(String, String)]) -> Reply {
         _ => "Injected failure",
     };
     let mut reply = Reply::error(status, message);
-    reply.headers.extend(
-        headers
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone())),
-    );
+    reply.override_headers(headers);
     reply
 }
 
@@ -956,13 +726,6 @@ struct Issue {
     updated_at: String,
     closed_at: Option<String>,
     closed_by: Option<String>,
-}
-
-struct Label {
-    id: u64,
-    name: String,
-    color: String,
-    description: Option<String>,
 }
 
 struct Comment {
@@ -1005,16 +768,17 @@ struct Repo {
     base: String,
     owner: String,
     name: String,
-    seq: u64,
+    /// Lowercase login → role.
+    permissions: HashMap<String, String>,
+    /// Repository files served by the contents API, by path.
+    files: HashMap<String, String>,
     issues: Vec<Issue>,
     labels: Vec<Label>,
     comments: Vec<Comment>,
     events: Vec<Event>,
     releases: Vec<Release>,
-    /// Lowercase login → role.
-    permissions: HashMap<String, String>,
-    /// Repository files served by the contents API, by path.
-    files: HashMap<String, String>,
+    /// The last id given out.
+    seq: u64,
 }
 
 impl Repo {
@@ -1075,8 +839,10 @@ impl Repo {
                 if ctx.q("direction").as_deref() != Some("asc") {
                     found.reverse();
                 }
-                let items = found.iter().map(|i| self.issue_json(i)).collect();
-                Ok(page_reply(ctx, items))
+                Ok(page_reply(
+                    ctx,
+                    found.iter().map(|i| self.issue_json(i)).collect(),
+                ))
             }
             ("POST", ["issues"]) => {
                 let b = ctx.json_body()?;
@@ -1113,11 +879,11 @@ impl Repo {
                 let c = self.comments.iter().find(|c| c.id == id);
                 Ok(Reply::json(200, &self.comment_json(c.expect("just found"))))
             }
+            ("PATCH", ["issues", n]) => self.update_issue(ctx, num(n)?),
             ("GET", ["issues", n]) => {
                 let i = self.issue_idx(num(n)?)?;
                 Ok(Reply::json(200, &self.issue_json(&self.issues[i])))
             }
-            ("PATCH", ["issues", n]) => self.update_issue(ctx, num(n)?),
             ("GET", ["issues", n, "comments"]) => {
                 let n = num(n)?;
                 self.issue_idx(n)?;
@@ -1347,8 +1113,7 @@ impl Repo {
                 });
                 let (r, a) = found.ok_or_else(|| Reply::error(404, "Not Found"))?;
                 if ctx.accept.contains("application/octet-stream") {
-                    Ok(Reply::new(200, a.data.clone())
-                        .header("content-type", "application/octet-stream"))
+                    Ok(Reply::bytes(&a.data))
                 } else {
                     Ok(Reply::json(200, &self.asset_json(r, a)))
                 }
@@ -1547,10 +1312,10 @@ impl Repo {
         if let Some(open) = state
             && open != self.issues[i].open
         {
+            changed = true;
             let now = now();
             let issue = &mut self.issues[i];
             issue.open = open;
-            changed = true;
             if open {
                 issue.closed_at = None;
                 issue.closed_by = None;
@@ -1745,12 +1510,10 @@ impl Repo {
 }
 
 fn page_reply(ctx: &Ctx, items: Vec<Value>) -> Reply {
-    let (page, link) = ctx.paginate(items);
-    let reply = Reply::json(200, &Value::Array(page));
-    match link {
-        Some(l) => reply.header("link", &l),
-        None => reply,
-    }
+    let (page, headers) = ctx.paginate(items);
+    let mut reply = Reply::json(200, &Value::Array(page));
+    reply.headers.extend(headers);
+    reply
 }
 
 /// Label names from a `labels` value: strings or `{name}` objects.
@@ -1792,7 +1555,7 @@ fn color_of(b: &Map<String, Value>) -> Result<Option<String>, Reply> {
 fn user_json(base: &str, login: &str) -> Value {
     let id = small_hash(&login.to_ascii_lowercase());
     let url = format!("{base}/users/{}", pct_encode(login));
-    json!({
+    let mut v = json!({
         "login": login,
         "id": id,
         "node_id": node_id("U_kgDO", id),
@@ -1800,30 +1563,35 @@ fn user_json(base: &str, login: &str) -> Value {
         "gravatar_id": "",
         "url": url,
         "html_url": format!("https://github.com/{login}"),
-        "followers_url": format!("{url}/followers"),
-        "following_url": format!("{url}/following{{/other_user}}"),
-        "gists_url": format!("{url}/gists{{/gist_id}}"),
-        "starred_url": format!("{url}/starred{{/owner}}{{/repo}}"),
-        "subscriptions_url": format!("{url}/subscriptions"),
-        "organizations_url": format!("{url}/orgs"),
-        "repos_url": format!("{url}/repos"),
-        "events_url": format!("{url}/events{{/privacy}}"),
-        "received_events_url": format!("{url}/received_events"),
-        "type": if login.ends_with("[bot]") { "Bot" } else { "User" },
-        "user_view_type": "public",
-        "site_admin": false,
-    })
+    });
+    // The user's API links: `{url}/<suffix>`.
+    for (field, suffix) in [
+        ("followers_url", "/followers"),
+        ("following_url", "/following{/other_user}"),
+        ("gists_url", "/gists{/gist_id}"),
+        ("starred_url", "/starred{/owner}{/repo}"),
+        ("subscriptions_url", "/subscriptions"),
+        ("organizations_url", "/orgs"),
+        ("repos_url", "/repos"),
+        ("events_url", "/events{/privacy}"),
+        ("received_events_url", "/received_events"),
+    ] {
+        v[field] = json!(format!("{url}{suffix}"));
+    }
+    extend(
+        &mut v,
+        json!({
+            "type": if login.ends_with("[bot]") { "Bot" } else { "User" },
+            "user_view_type": "public",
+            "site_admin": false,
+        }),
+    );
+    v
 }
 
 fn reactions(url: &str) -> Value {
     json!({"url": url, "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
            "confused": 0, "heart": 0, "rocket": 0, "eyes": 0})
-}
-
-fn extend(v: &mut Value, more: Value) {
-    if let (Value::Object(a), Value::Object(b)) = (v, more) {
-        a.extend(b);
-    }
 }
 
 fn node_id(prefix: &str, id: u64) -> String {
@@ -1847,12 +1615,6 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn epoch() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 fn ts(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0)
         .unwrap_or(t)
@@ -1862,58 +1624,6 @@ fn ts(t: OffsetDateTime) -> String {
 
 fn now() -> String {
     ts(OffsetDateTime::now_utc())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn pct_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hexval = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).and_then(|&c| hexval(c)),
-            b.get(i + 2).and_then(|&c| hexval(c)),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn parse_query(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                pct_decode(&k.replace('+', " ")),
-                pct_decode(&v.replace('+', " ")),
-            )
-        })
-        .collect()
 }
 
 /// Search query tokens: whitespace-separated, `"quoted phrases"` kept whole
@@ -1944,98 +1654,6 @@ fn tokens(q: &str) -> Vec<String> {
 
 fn unquote(s: &str) -> String {
     s.trim_matches('"').to_string()
-}
-
-// ---------------------------------------------------------------- client
-
-/// A response of [`http`]; header names are lowercase.
-#[derive(Debug, Clone)]
-pub struct HttpReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpReply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// A minimal blocking HTTP/1.1 client (`Connection: close`) for `http://` URLs.
-pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> HttpReply {
-    let rest = url.strip_prefix("http://").expect("an http:// URL");
-    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let mut stream = TcpStream::connect(host).unwrap_or_else(|e| panic!("connect {host}: {e}"));
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    stream.write_all(req.as_bytes()).expect("send the request");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the response");
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response head");
-    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    if chunked {
-        body = dechunk(&body);
-    }
-    HttpReply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
-        let size_line = String::from_utf8_lossy(&data[..eol]);
-        let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("").trim(), 16)
-            .unwrap_or(0);
-        if size == 0 || data.len() < eol + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&data[eol + 2..eol + 2 + size]);
-        data = &data[(eol + 4 + size).min(data.len())..];
-    }
-    out
 }
 
 /// Base64 in 60-character lines, as the contents API sends it.

@@ -19,21 +19,28 @@
 //! methods (setup, error injection, assertions on state and the request log).
 
 use std::collections::{BTreeMap, HashMap};
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::MutexGuard;
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+
+use super::fake_http::{
+    Bucket, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue,
+    Reply, Res, Server, credential, extend, hex, is_blank, json_object, parse_query, segments,
+};
 
 /// The username every [`FakeGitLab::set_token`] token acts as: a project access
 /// token's bot user.
 pub const DEFAULT_USERNAME: &str = "project_1_bot_umd";
 /// GitLab's colour for a label created by naming it on an issue.
 const DEFAULT_LABEL_COLOR: &str = "#6699cc";
+/// GitLab's offset pagination: 20 a page by default, 100 at most.
+const PAGES: PageStyle = PageStyle {
+    default_per_page: 20,
+    max_per_page: 100,
+    headers: PageHeaders::OffsetAndLink,
+};
 
 /// Access levels, as GitLab numbers them.
 pub const GUEST: u64 = 10;
@@ -44,64 +51,34 @@ pub const MAINTAINER: u64 = 40;
 pub const OWNER: u64 = 50;
 
 /// One request the fake answered, in arrival order.
+pub type LoggedRequest = Logged<GitLabLog>;
+
+/// What the fake GitLab logs of a request besides method, path, query,
+/// status, `Authorization` and body.
 #[derive(Debug, Clone)]
-pub struct LoggedRequest {
-    pub method: String,
-    /// The path as received (still percent-encoded), without the query.
-    pub path: String,
-    pub query: String,
-    pub status: u16,
+pub struct GitLabLog {
     /// The `PRIVATE-TOKEN` header.
     pub private_token: Option<String>,
-    pub authorization: Option<String>,
-    pub body: String,
 }
 
-/// A running fake; the server stops when it is dropped.
-pub struct FakeGitLab {
-    base: String,
-    state: Arc<Mutex<State>>,
-    server: Arc<tiny_http::Server>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// A running fake; the server stops when it is dropped. The controls every
+/// fake has (`fail_next`, `set_page_size_cap`, `requests`, `clear_log`) are
+/// [`Server`]'s.
+pub type FakeGitLab = Server<State>;
 
 impl FakeGitLab {
     /// Binds `127.0.0.1:0` and serves on a background thread until dropped.
     pub fn start() -> FakeGitLab {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let base = format!("http://127.0.0.1:{port}");
-        let state = Arc::new(Mutex::new(State::new(&base)));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    match server.recv_timeout(Duration::from_millis(50)) {
-                        Ok(Some(rq)) => serve(&state, rq),
-                        Ok(None) => {}
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            })
-        };
-        FakeGitLab {
-            base,
-            state,
-            server,
-            stop,
-            thread: Some(thread),
-        }
+        Server::start_with(State::new)
     }
 
     /// `http://127.0.0.1:PORT/api/v4`, to use as `GITLAB_API_URL`.
     pub fn url(&self) -> String {
-        format!("{}/api/v4", self.base)
+        format!("{}/api/v4", self.base())
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
+        self.state()
     }
 
     /// Creates the project `path` (`group/project`, subgroups allowed) and the
@@ -179,40 +156,12 @@ impl FakeGitLab {
             .insert(username.to_ascii_lowercase(), access_level);
     }
 
-    /// `per_page` above `n` is clamped (default 100, like GitLab).
-    pub fn set_page_size_cap(&self, n: usize) {
-        self.st().page_cap = n.max(1);
-    }
-
-    /// The next `times` requests whose `"METHOD PATH"` (path as sent, without
-    /// the query) contains `pattern` get `status`, `headers` (overriding the
-    /// usual ones) and a GitLab-style error body (`Retry later` for a 429).
-    pub fn fail_next(&self, pattern: &str, times: usize, status: u16, headers: &[(&str, &str)]) {
-        self.st().failures.push(Failure {
-            pattern: pattern.to_string(),
-            times,
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        });
-    }
-
     /// The authenticated API throttle: reflected in every response's
     /// `RateLimit-*` headers; at 0 remaining requests get 429 with
     /// `Retry-After` until `reset_epoch` (real time) passes, when the bucket
     /// refills to `limit` for another minute.
     pub fn set_rate_limit(&self, limit: u64, remaining: u64, reset_epoch: u64) {
-        self.st().rate = Bucket::new(limit, remaining, reset_epoch);
-    }
-
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.st().log.clone()
-    }
-
-    pub fn clear_log(&self) {
-        self.st().log.clear();
+        self.st().rate = Bucket::new(limit, remaining, reset_epoch, 60);
     }
 
     /// All issues (open and closed), newest first, as `GET` returns them.
@@ -443,78 +392,20 @@ impl FakeGitLab {
     }
 }
 
-impl Drop for FakeGitLab {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn serve(state: &Mutex<State>, mut rq: tiny_http::Request) {
-    let reply = std::panic::catch_unwind(AssertUnwindSafe(|| lock(state).handle(&mut rq)))
-        .unwrap_or_else(|_| Reply::message(500, "500 Internal Server Error"));
-    let mut resp = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-    for (k, v) in &reply.headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-            resp.add_header(h);
-        }
-    }
-    let _ = rq.respond(resp);
-}
-
 // ---------------------------------------------------------------- state
 
-struct Failure {
-    pattern: String,
-    times: usize,
-    status: u16,
-    headers: Vec<(String, String)>,
-}
-
-struct Bucket {
-    limit: u64,
-    remaining: u64,
-    reset: u64,
-}
-
-impl Bucket {
-    fn new(limit: u64, remaining: u64, reset: u64) -> Bucket {
-        Bucket {
-            limit,
-            remaining: remaining.min(limit),
-            reset,
-        }
-    }
-
-    fn refresh(&mut self) {
-        let now = epoch();
-        if now >= self.reset {
-            self.remaining = self.limit;
-            self.reset = now + 60;
-        }
-    }
-
-    fn headers(&self) -> Vec<(String, String)> {
-        vec![
-            ("ratelimit-name".into(), "throttle_authenticated_api".into()),
-            ("ratelimit-limit".into(), self.limit.to_string()),
-            (
-                "ratelimit-observed".into(),
-                (self.limit - self.remaining).to_string(),
-            ),
-            ("ratelimit-remaining".into(), self.remaining.to_string()),
-            ("ratelimit-reset".into(), self.reset.to_string()),
-            ("ratelimit-resettime".into(), http_date(self.reset)),
-        ]
-    }
-}
+/// GitLab's `RateLimit-*` headers.
+const RATE_HEADERS: [(&str, RateValue); 6] = [
+    (
+        "ratelimit-name",
+        RateValue::Fixed("throttle_authenticated_api"),
+    ),
+    ("ratelimit-limit", RateValue::Limit),
+    ("ratelimit-observed", RateValue::Used),
+    ("ratelimit-remaining", RateValue::Remaining),
+    ("ratelimit-reset", RateValue::Reset),
+    ("ratelimit-resettime", RateValue::ResetDate),
+];
 
 struct User {
     username: String,
@@ -528,16 +419,15 @@ struct Group {
     members: HashMap<String, u64>,
 }
 
-struct State {
+/// The fake's data, behind its [`Server`].
+pub struct State {
     base: String,
     /// token → username.
     tokens: HashMap<String, String>,
     /// Lowercase username → user.
     users: BTreeMap<String, User>,
-    page_cap: usize,
-    failures: Vec<Failure>,
+    http: Plumbing<GitLabLog>,
     rate: Bucket,
-    log: Vec<LoggedRequest>,
     /// Keyed by lowercase full path.
     groups: BTreeMap<String, Group>,
     projects: BTreeMap<String, Project>,
@@ -551,10 +441,8 @@ impl State {
             base: base.to_string(),
             tokens: HashMap::new(),
             users: BTreeMap::new(),
-            page_cap: 100,
-            failures: Vec::new(),
-            rate: Bucket::new(2000, 2000, epoch() + 60),
-            log: Vec::new(),
+            http: Plumbing::default(),
+            rate: Bucket::full(2000, 60),
             groups: BTreeMap::new(),
             projects: BTreeMap::new(),
             elsewhere: HashMap::new(),
@@ -664,77 +552,12 @@ impl State {
         v
     }
 
-    fn handle(&mut self, rq: &mut tiny_http::Request) -> Reply {
-        let method = rq.method().as_str().to_ascii_uppercase();
-        let url = rq.url().to_string();
-        let (path, raw_query) = url.split_once('?').unwrap_or((&url, ""));
-        let header = |name: &'static str| {
-            rq.headers()
-                .iter()
-                .find(|h| h.field.equiv(name))
-                .map(|h| h.value.as_str().to_string())
-        };
-        let private_token = header("PRIVATE-TOKEN");
-        let authorization = header("Authorization");
-        let content_type = header("Content-Type").unwrap_or_default();
-        let mut body = Vec::new();
-        let read = rq.as_reader().read_to_end(&mut body);
-        let mut entry = LoggedRequest {
-            method: method.clone(),
-            path: path.to_string(),
-            query: raw_query.to_string(),
-            status: 0,
-            private_token: private_token.clone(),
-            authorization: authorization.clone(),
-            body: String::from_utf8_lossy(&body).into_owned(),
-        };
-        let credential = private_token.or_else(|| {
-            let (scheme, value) = authorization.as_deref()?.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| value.trim().to_string())
-        });
-        let mut reply = if read.is_err() {
-            Reply::message(400, "400 Bad request")
-        } else {
-            self.handle_checked(&method, path, raw_query, &body, &content_type, credential)
-        };
-        // Rate-limit headers on every authenticated answer; injected ones win.
-        if reply.status != 401 {
-            let mut headers = self.rate.headers();
-            headers.retain(|(k, _)| !reply.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(k)));
-            reply.headers.extend(headers);
-        }
-        reply.headers.push((
-            "x-request-id".into(),
-            format!("FAKE{:06}", self.log.len() + 1),
-        ));
-        entry.status = reply.status;
-        self.log.push(entry);
-        reply
-    }
-
     /// Injection, authentication and rate limiting, then routing.
-    fn handle_checked(
-        &mut self,
-        method: &str,
-        path: &str,
-        raw_query: &str,
-        body: &[u8],
-        content_type: &str,
-        credential: Option<String>,
-    ) -> Reply {
+    fn handle_checked(&mut self, rq: &Incoming, credential: Option<String>) -> Reply {
+        let (method, path, raw_query) = (rq.method.as_str(), rq.path.as_str(), &rq.raw_query);
         self.rate.refresh();
-        let line = format!("{method} {path}");
-        if let Some(f) = self
-            .failures
-            .iter_mut()
-            .find(|f| f.times > 0 && line.contains(&f.pattern))
-        {
-            f.times -= 1;
-            let reply = injected(f.status, &f.headers);
-            self.failures.retain(|f| f.times > 0);
-            return reply;
+        if let Some(f) = self.http.failures.take(&rq.line()) {
+            return injected(f.status, &f.headers);
         }
         if let Some(reply) = self.serve_public(method, path) {
             return reply;
@@ -747,11 +570,12 @@ impl State {
             None => return Reply::message(401, "401 Unauthorized"),
         };
         if self.rate.remaining == 0 {
-            let wait = self.rate.reset.saturating_sub(epoch()).max(1);
+            let wait = self.rate.retry_after();
             return Reply::text(429, "Retry later\n").header("retry-after", &wait.to_string());
         }
-        self.rate.remaining -= 1;
-        let params = match params(raw_query, body, content_type) {
+        self.rate.spend();
+        let content_type = rq.header("Content-Type").unwrap_or_default();
+        let params = match params(raw_query, &rq.body, &content_type) {
             Ok(p) => p,
             Err(reply) => return reply,
         };
@@ -762,10 +586,9 @@ impl State {
             params,
             username,
             base: self.base.clone(),
-            page_cap: self.page_cap,
+            page_cap: self.http.page_cap,
         };
-        // Split before decoding: `egi%2Fumd-tracker` is one segment.
-        let segments: Vec<String> = api_path.split('/').map(pct_decode).collect();
+        let segments = segments(api_path, 0);
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
         self.route(&ctx, &segs).unwrap_or_else(|e| e)
     }
@@ -833,6 +656,39 @@ impl State {
     }
 }
 
+impl Forge for State {
+    type Extra = GitLabLog;
+
+    fn plumbing(&mut self) -> &mut Plumbing<GitLabLog> {
+        &mut self.http
+    }
+
+    fn handle(&mut self, rq: &Incoming) -> (Reply, GitLabLog) {
+        let credential = rq
+            .header("PRIVATE-TOKEN")
+            .or_else(|| credential(rq.header("Authorization").as_deref(), &["bearer"]));
+        let mut reply = if !rq.body_ok {
+            Reply::message(400, "400 Bad request")
+        } else {
+            self.handle_checked(rq, credential)
+        };
+        // Rate-limit headers on every authenticated answer; injected ones win.
+        if reply.status != 401 {
+            reply.add_missing_headers(self.rate.headers(&RATE_HEADERS));
+        }
+        reply.headers.push((
+            "x-request-id".into(),
+            format!("FAKE{:06}", self.http.log.len() + 1),
+        ));
+        let private_token = rq.header("PRIVATE-TOKEN");
+        (reply, GitLabLog { private_token })
+    }
+
+    fn panicked() -> Reply {
+        Reply::message(500, "500 Internal Server Error")
+    }
+}
+
 // ---------------------------------------------------------------- requests
 
 struct Ctx {
@@ -873,69 +729,8 @@ impl Ctx {
 
     /// This request's page of `items` and GitLab's pagination headers.
     fn paginate(&self, items: Vec<Value>) -> (Vec<Value>, Vec<(String, String)>) {
-        let per_page = self
-            .str("per_page")
-            .and_then(|p| p.parse::<usize>().ok())
-            .filter(|&p| p > 0)
-            .unwrap_or(20)
-            .min(100)
-            .min(self.page_cap);
-        let page = self
-            .str("page")
-            .and_then(|p| p.parse::<usize>().ok())
-            .unwrap_or(1)
-            .max(1);
-        let total = items.len();
-        let last = total.div_ceil(per_page).max(1);
-        let slice: Vec<Value> = items
-            .into_iter()
-            .skip((page - 1).saturating_mul(per_page))
-            .take(per_page)
-            .collect();
-        let kept: Vec<&str> = self
-            .raw_query
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("page=") && !p.starts_with("per_page="))
-            .collect();
-        let link_to = |n: usize, rel: &str| {
-            let mut params = vec![format!("page={n}"), format!("per_page={per_page}")];
-            params.extend(kept.iter().map(|p| p.to_string()));
-            format!(
-                "<{}{}?{}>; rel=\"{rel}\"",
-                self.base,
-                self.path,
-                params.join("&")
-            )
-        };
-        let next = if page < last {
-            (page + 1).to_string()
-        } else {
-            String::new()
-        };
-        let prev = if page > 1 && page <= last {
-            (page - 1).to_string()
-        } else {
-            String::new()
-        };
-        let mut links = Vec::new();
-        if !prev.is_empty() {
-            links.push(link_to(page - 1, "prev"));
-        }
-        if !next.is_empty() {
-            links.push(link_to(page + 1, "next"));
-        }
-        links.push(link_to(1, "first"));
-        links.push(link_to(last, "last"));
-        let headers = vec![
-            ("x-page".into(), page.to_string()),
-            ("x-per-page".into(), per_page.to_string()),
-            ("x-next-page".into(), next),
-            ("x-prev-page".into(), prev),
-            ("x-total".into(), total.to_string()),
-            ("x-total-pages".into(), last.to_string()),
-            ("link".into(), links.join(", ")),
-        ];
-        (slice, headers)
+        let at = PageQuery::new(&self.base, &self.path, &self.raw_query, self.page_cap);
+        PAGES.paginate(&at, self.str("per_page"), self.str("page"), items)
     }
 }
 
@@ -945,14 +740,13 @@ fn params(raw_query: &str, body: &[u8], content_type: &str) -> Result<Map<String
     for (k, v) in parse_query(raw_query) {
         out.insert(k, Value::String(v));
     }
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if is_blank(body) {
         return Ok(out);
     }
     if content_type.starts_with("application/json") || body.first() == Some(&b'{') {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(m)) => out.extend(m),
-            _ => return Err(Reply::message(400, "400 Bad request - JSON parse error")),
-        }
+        let m = json_object(body)
+            .map_err(|()| Reply::message(400, "400 Bad request - JSON parse error"))?;
+        out.extend(m.unwrap_or_default());
     } else {
         for (k, v) in parse_query(&String::from_utf8_lossy(body)) {
             out.insert(k, Value::String(v));
@@ -961,30 +755,18 @@ fn params(raw_query: &str, body: &[u8], content_type: &str) -> Result<Map<String
     Ok(out)
 }
 
-type Res = Result<Reply, Reply>;
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// GitLab's replies: JSON as `application/json`, errors as `{"message"}` or
+/// `{"error"}`.
+trait GitLabReply {
+    fn json(status: u16, v: &Value) -> Reply;
+    fn message(status: u16, message: &str) -> Reply;
+    fn bad_param(message: &str) -> Reply;
+    fn invalid(field: &str, error: &str) -> Reply;
 }
 
-impl Reply {
-    fn new(status: u16, body: Vec<u8>) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body,
-        }
-    }
-
+impl GitLabReply for Reply {
     fn json(status: u16, v: &Value) -> Reply {
-        let body = serde_json::to_vec(v).unwrap_or_default();
-        Reply::new(status, body).header("content-type", "application/json")
-    }
-
-    fn text(status: u16, text: &str) -> Reply {
-        Reply::new(status, text.as_bytes().to_vec()).header("content-type", "text/plain")
+        Reply::json_as(status, v, "application/json")
     }
 
     /// `{"message": "404 Issue Not Found"}`, GitLab's usual error body.
@@ -1000,11 +782,6 @@ impl Reply {
     /// `{"message": {"field": ["error"]}}`, a failed validation.
     fn invalid(field: &str, error: &str) -> Reply {
         Reply::json(400, &json!({ "message": { field: [error] } }))
-    }
-
-    fn header(mut self, name: &str, value: &str) -> Reply {
-        self.headers.push((name.to_string(), value.to_string()));
-        self
     }
 }
 
@@ -1023,11 +800,7 @@ fn injected(status: u16, headers: &[(String, String)]) -> Reply {
         ),
         s => Reply::message(s, &format!("{s} Injected failure")),
     };
-    for (k, v) in headers {
-        let k = k.to_ascii_lowercase();
-        reply.headers.retain(|(h, _)| *h != k);
-        reply.headers.push((k, v.clone()));
-    }
+    reply.override_headers(headers);
     reply
 }
 
@@ -1047,18 +820,11 @@ struct Issue {
     description: Option<String>,
     labels: Vec<String>,
     open: bool,
+    closed_at: Option<String>,
+    closed_by: Option<String>,
     author: String,
     created_at: String,
     updated_at: String,
-    closed_at: Option<String>,
-    closed_by: Option<String>,
-}
-
-struct Label {
-    id: u64,
-    name: String,
-    color: String,
-    description: Option<String>,
 }
 
 struct Note {
@@ -1435,8 +1201,7 @@ impl Project {
                     );
                     return Ok(Reply::new(302, Vec::new()).header("location", &to));
                 }
-                Ok(Reply::new(200, f.data.clone())
-                    .header("content-type", "application/octet-stream")
+                Ok(Reply::bytes(&f.data)
                     .header(
                         "content-disposition",
                         &format!("attachment; filename=\"{}\"", f.file_name),
@@ -1704,11 +1469,11 @@ impl Project {
             description,
             labels: Vec::new(),
             open: true,
+            closed_at: None,
+            closed_by: None,
             author: user.to_string(),
             created_at: now.clone(),
             updated_at: now,
-            closed_at: None,
-            closed_by: None,
         });
         let mut names = Vec::new();
         for l in labels {
@@ -2023,14 +1788,11 @@ impl State {
                 .flat_map(|k| k.files.iter())
                 .find(|f| f.id.to_string() == file);
             return Some(match found {
-                Some(f) => Reply::new(200, f.data.clone())
-                    .header("content-type", "application/octet-stream"),
+                Some(f) => Reply::bytes(&f.data),
                 None => Reply::text(404, "NoSuchKey"),
             });
         }
-        self.elsewhere.get(path).map(|data| {
-            Reply::new(200, data.clone()).header("content-type", "application/octet-stream")
-        })
+        self.elsewhere.get(path).map(|data| Reply::bytes(data))
     }
 }
 
@@ -2137,22 +1899,10 @@ fn user_id(username: &str) -> u64 {
     u64::from(u32::from_be_bytes([d[0], d[1], d[2], d[3]]) >> 8) + 1
 }
 
-fn extend(v: &mut Value, more: Value) {
-    if let (Value::Object(a), Value::Object(b)) = (v, more) {
-        a.extend(b);
-    }
-}
-
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn epoch() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// GitLab's timestamps: UTC with milliseconds, `2024-01-02T03:04:05.678Z`.
@@ -2168,63 +1918,4 @@ fn now() -> String {
         t.second(),
         t.millisecond()
     )
-}
-
-/// An IMF-fixdate, as `RateLimit-ResetTime` carries it.
-fn http_date(epoch: u64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(epoch as i64).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let day = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        [t.weekday().number_days_from_monday() as usize];
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][u8::from(t.month()) as usize - 1];
-    format!(
-        "{day}, {:02} {month} {} {:02}:{:02}:{:02} GMT",
-        t.day(),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hexval = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).and_then(|&c| hexval(c)),
-            b.get(i + 2).and_then(|&c| hexval(c)),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn parse_query(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                pct_decode(&k.replace('+', " ")),
-                pct_decode(&v.replace('+', " ")),
-            )
-        })
-        .collect()
 }

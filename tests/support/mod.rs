@@ -3,6 +3,7 @@
 
 pub mod fake_github;
 pub mod fake_gitlab;
+pub mod fake_http;
 pub mod pkg;
 pub mod rig;
 

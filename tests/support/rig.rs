@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::fake_github::FakeGitHub;
 use super::fake_gitlab::FakeGitLab;
+use super::fake_http::{Forge, Server};
 use super::{Run, demo_dir, demo_repo, run, umd};
 use umd_release::pipeline::sweep::STATUS_MARKER;
 use umd_release::submission::State;
@@ -202,32 +203,24 @@ impl Backend {
     pub fn take_requests(&self) -> Vec<Req> {
         match &self.fake {
             Fake::Local => Vec::new(),
-            Fake::GitHub(gh) => {
-                let log = gh.requests();
-                gh.clear_log();
-                log.into_iter()
-                    .map(|r| Req {
-                        method: r.method,
-                        path: r.path,
-                        query: r.query,
-                        status: r.status,
-                    })
-                    .collect()
-            }
-            Fake::GitLab(gl) => {
-                let log = gl.requests();
-                gl.clear_log();
-                log.into_iter()
-                    .map(|r| Req {
-                        method: r.method,
-                        path: r.path,
-                        query: r.query,
-                        status: r.status,
-                    })
-                    .collect()
-            }
+            Fake::GitHub(gh) => take_log(gh),
+            Fake::GitLab(gl) => take_log(gl),
         }
     }
+}
+
+/// The requests `server` answered since the last call.
+fn take_log<S: Forge>(server: &Server<S>) -> Vec<Req> {
+    let log = server.requests();
+    server.clear_log();
+    log.into_iter()
+        .map(|r| Req {
+            method: r.method,
+            path: r.path,
+            query: r.query,
+            status: r.status,
+        })
+        .collect()
 }
 
 /// Registers the demo product in the fake GitLab's tracking project (its
