@@ -1250,7 +1250,7 @@ struct Filing<'a> {
 fn intake_release(
     args: &Filing,
     tracker: &dyn umd_release::tracker::Tracker,
-    source: &dyn umd_release::intake::ReleaseSource,
+    source: &dyn umd_release::tracker::release_source::ReleaseSource,
     product: &umd_release::policy::registry::RegisteredProduct,
     release: &umd_release::intake::RemoteRelease,
     out: &mut String,
