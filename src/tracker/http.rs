@@ -76,6 +76,45 @@ pub(crate) fn refused(e: &TrackerError) -> bool {
     matches!(e, TrackerError::Forge { status: Some(403), message } if message.contains(": permission denied"))
 }
 
+/// `e`, or when it is a missing permission, the reason `why` for the read of `pq`.
+pub(crate) fn denied(e: TrackerError, pq: &str, why: String) -> TrackerError {
+    if refused(&e) {
+        forge(Some(403), format!("GET {pq}: permission denied: {why}"))
+    } else {
+        e
+    }
+}
+
+/// A request the forge rejected as invalid, with what it said (else `default`).
+pub(crate) fn rejected(
+    forge_name: &str,
+    call: (&Method, &str, u16),
+    message: &str,
+    default: &str,
+) -> TrackerError {
+    let (method, pq, code) = call;
+    let said = if message.is_empty() { default } else { message };
+    invalid(format!(
+        "{forge_name} rejected {method} {pq} ({code}): {said}"
+    ))
+}
+
+/// A 403 of `method pq`, with what the forge said and what the credentials need.
+pub(crate) fn forbidden(call: (&Method, &str), said: &str, advice: String) -> TrackerError {
+    let (method, pq) = call;
+    forge(
+        Some(403),
+        format!("{method} {pq}: permission denied{said}\n  {advice}"),
+    )
+}
+
+/// A 404 of `pq` in `place`: forges answer 404, not 403, for what the token cannot see.
+pub(crate) fn not_found(pq: &str, place: &str) -> TrackerError {
+    TrackerError::NotFound {
+        what: format!("`{pq}` in {place} (or the token cannot see {place})"),
+    }
+}
+
 /// `UMD_RELEASE_MAX_WAIT` (seconds), read by both forges' configurations.
 pub(crate) fn max_wait(value: Option<String>) -> Result<Duration, TrackerError> {
     match value {

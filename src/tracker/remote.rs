@@ -13,6 +13,25 @@ pub(crate) struct IssueChange<'a> {
     pub open: Option<bool>,
 }
 
+impl IssueChange<'_> {
+    /// What is `Some` as a JSON object, under the forge's names: `body` for
+    /// the body, `state` with its value for open and closed.
+    pub fn to_json(&self, body: &str, state: (&str, [&str; 2])) -> serde_json::Value {
+        let mut fields = serde_json::Map::new();
+        if let Some(t) = self.title {
+            fields.insert("title".into(), t.into());
+        }
+        if let Some(b) = self.body {
+            fields.insert(body.into(), b.into());
+        }
+        if let Some(o) = self.open {
+            let [open, closed] = state.1;
+            fields.insert(state.0.into(), if o { open } else { closed }.into());
+        }
+        serde_json::Value::Object(fields)
+    }
+}
+
 type Res<T> = Result<T, TrackerError>;
 
 /// The requests of one forge. Inputs are checked before they get here.

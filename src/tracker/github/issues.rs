@@ -3,7 +3,7 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::super::http::{encode, forge, not_found_as, refused};
+use super::super::http::{denied, encode, not_found_as};
 use super::super::remote::{IssueChange, Remote};
 use super::super::{Comment, Event, EventKind, Issue, Label, TrackerError};
 use super::api::{
@@ -97,18 +97,9 @@ impl Remote for GitHubTracker {
 
     /// A PATCH of what is `Some`.
     fn patch_issue(&self, number: u64, change: &IssueChange<'_>) -> Res<Issue> {
-        let mut patch = serde_json::Map::new();
-        if let Some(t) = change.title {
-            patch.insert("title".into(), t.into());
-        }
-        if let Some(b) = change.body {
-            patch.insert("body".into(), b.into());
-        }
-        if let Some(o) = change.open {
-            patch.insert("state".into(), if o { "open" } else { "closed" }.into());
-        }
+        let patch = change.to_json("body", ("state", ["open", "closed"]));
         let pq = format!("{}/issues/{number}", self.repo_path());
-        let reply = self.call_json::<ApiIssue>(Method::PATCH, &pq, Some(Value::Object(patch)));
+        let reply = self.call_json::<ApiIssue>(Method::PATCH, &pq, Some(patch));
         Ok(reply.map_err(not_found_as(self.issue_what(number)))?.into())
     }
 
@@ -225,13 +216,13 @@ impl Remote for GitHubTracker {
         match self.call_json::<Value>(Method::GET, &pq, None) {
             Ok(reply) => Ok(reply.get("state").and_then(Value::as_str) == Some("active")),
             Err(TrackerError::NotFound { .. }) => Ok(false),
-            Err(e) if refused(&e) => Err(forge(
-                Some(403),
+            Err(e) => Err(denied(
+                e,
+                &pq,
                 format!(
-                    "GET {pq}: permission denied: the credentials cannot read the members of team @{org}/{team}\n  a classic token needs `read:org`, a fine-grained token or GitHub App Members: read on {org}; or list logins in tracker.yaml instead"
+                    "the credentials cannot read the members of team @{org}/{team}\n  a classic token needs `read:org`, a fine-grained token or GitHub App Members: read on {org}; or list logins in tracker.yaml instead"
                 ),
             )),
-            Err(e) => Err(e),
         }
     }
 
@@ -243,14 +234,14 @@ impl Remote for GitHubTracker {
         match self.call_json::<Value>(Method::GET, &pq, None) {
             Ok(reply) => Ok(permission_level(&reply)),
             Err(TrackerError::NotFound { .. }) => Ok(None),
-            Err(e) if refused(&e) => Err(forge(
-                Some(403),
+            Err(e) => Err(denied(
+                e,
+                &pq,
                 format!(
-                    "GET {pq}: permission denied: the credentials cannot read permissions on {slug}\n  a fine-grained token or GitHub App needs Metadata: read on {slug}; or list logins in tracker.yaml instead",
+                    "the credentials cannot read permissions on {slug}\n  a fine-grained token or GitHub App needs Metadata: read on {slug}; or list logins in tracker.yaml instead",
                     slug = self.slug()
                 ),
             )),
-            Err(e) => Err(e),
         }
     }
 }

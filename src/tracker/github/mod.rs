@@ -35,6 +35,8 @@ use super::http::{
 
 const API_VERSION: &str = "2022-11-28";
 const PER_PAGE: u32 = 100;
+
+type Res<T> = Result<T, TrackerError>;
 /// GitHub's advice for a secondary rate limit that names no wait.
 const SECONDARY_RATE_LIMIT_WAIT: u64 = 60;
 
@@ -302,40 +304,25 @@ impl GitHubTracker {
                 Some(401),
                 "the token was refused (401): check that UMD_RELEASE_TOKEN/GITHUB_TOKEN is valid and not expired",
             ),
-            403 => forge(
-                Some(403),
-                format!(
-                    "{method} {pq}: permission denied{said}\n  the credentials need Issues: read and write on {slug}"
-                ),
+            403 => http::forbidden(
+                (method, pq),
+                &said,
+                format!("the credentials need Issues: read and write on {slug}"),
             ),
-            404 => TrackerError::NotFound {
-                what: format!("`{pq}` in {slug} (or the token cannot see {slug})"),
-            },
+            404 => http::not_found(pq, &slug),
             410 => forge(
                 Some(410),
                 format!(
                     "issues are disabled on {slug}{said}: enable them in the repository settings"
                 ),
             ),
-            422 => invalid(format!(
-                "GitHub rejected {method} {pq} (422): {}",
-                if message.is_empty() {
-                    "validation failed"
-                } else {
-                    message
-                }
-            )),
+            422 => http::rejected("GitHub", (method, pq, 422), message, "validation failed"),
             _ => forge(Some(code), format!("{method} {pq}{said}")),
         }
     }
 
-    fn call_json<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        pq: &str,
-        body: Option<Value>,
-    ) -> Result<T, TrackerError> {
-        let answer = self.call(method, pq, body)?;
+    fn call_json<T: DeserializeOwned>(&self, m: Method, pq: &str, body: Option<Value>) -> Res<T> {
+        let answer = self.call(m, pq, body)?;
         github_json(answer.status, pq, &answer.body)
     }
 

@@ -4,7 +4,7 @@
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::super::http::{encode, forge, invalid, not_found_as, refused};
+use super::super::http::{denied, encode, forge, invalid, not_found_as};
 use super::super::remote::{IssueChange, Remote};
 use super::super::{Comment, Event, EventKind, Issue, Label, TrackerError};
 use super::api::{
@@ -142,18 +142,8 @@ impl Remote for GitLabTracker {
     /// A PUT of what is `Some`; GitLab changes nothing (no `updated_at`, no
     /// system note) for values an issue already has.
     fn patch_issue(&self, number: u64, change: &IssueChange<'_>) -> Res<Issue> {
-        let mut put = serde_json::Map::new();
-        if let Some(t) = change.title {
-            put.insert("title".into(), t.into());
-        }
-        if let Some(b) = change.body {
-            put.insert("description".into(), b.into());
-        }
-        if let Some(o) = change.open {
-            let event = if o { "reopen" } else { "close" };
-            put.insert("state_event".into(), event.into());
-        }
-        Ok(self.put_issue(number, &Value::Object(put))?.into())
+        let put = change.to_json("description", ("state_event", ["reopen", "close"]));
+        Ok(self.put_issue(number, &put)?.into())
     }
 
     fn put_labels(&self, number: u64, labels: &[String]) -> Res<Vec<String>> {
@@ -335,13 +325,13 @@ impl Remote for GitLabTracker {
                     "{what}: a project access token sees only its project; use a group access token, or list logins in tracker.yaml"
                 ),
             }),
-            Err(e) if refused(&e) => Err(forge(
-                Some(403),
+            Err(e) => Err(denied(
+                e,
+                &pq,
                 format!(
-                    "GET {pq}: permission denied: the token cannot read the members of group {group}\n  use a group access token with the `api` scope, or list logins in tracker.yaml instead"
+                    "the token cannot read the members of group {group}\n  use a group access token with the `api` scope, or list logins in tracker.yaml instead"
                 ),
             )),
-            Err(e) => Err(e),
         }
     }
 
@@ -355,14 +345,14 @@ impl Remote for GitLabTracker {
             Ok(member) => Ok(member
                 .filter(active)
                 .and_then(|m| access_level(m.access_level))),
-            Err(e) if refused(&e) => Err(forge(
-                Some(403),
+            Err(e) => Err(denied(
+                e,
+                &pq,
                 format!(
-                    "GET {pq}: permission denied: the token cannot read the members of {project}\n  give the token the Reporter role or higher, or list logins in tracker.yaml instead",
+                    "the token cannot read the members of {project}\n  give the token the Reporter role or higher, or list logins in tracker.yaml instead",
                     project = self.project
                 ),
             )),
-            Err(e) => Err(e),
         }
     }
 }

@@ -55,6 +55,8 @@ use super::http::{
 };
 
 const PER_PAGE: u32 = 100;
+
+type Res<T> = Result<T, TrackerError>;
 /// The wait for a 429 that names none (GitLab's throttles work by the minute).
 const RATE_LIMIT_DEFAULT_WAIT: u64 = 60;
 const USER_AGENT_VALUE: &str = concat!("umd-release/", env!("CARGO_PKG_VERSION"));
@@ -298,34 +300,23 @@ impl GitLabTracker {
                     "{method} {pq}: permission denied: the token lacks the `api` scope (a `read_api` token cannot write)\n  create a token with the `api` scope and pass it as UMD_RELEASE_TOKEN"
                 ),
             ),
-            403 => forge(
-                Some(403),
+            403 => http::forbidden(
+                (method, pq),
+                &said,
                 format!(
-                    "{method} {pq}: permission denied{said}\n  the token needs the `api` scope and at least the Reporter (or Planner) role on {project}"
+                    "the token needs the `api` scope and at least the Reporter (or Planner) role on {project}"
                 ),
             ),
-            404 => TrackerError::NotFound {
-                what: format!("`{pq}` in {project} (or the token cannot see {project})"),
-            },
-            400 | 409 | 422 => invalid(format!(
-                "GitLab rejected {method} {pq} ({code}): {}",
-                if message.is_empty() {
-                    "invalid request"
-                } else {
-                    message
-                }
-            )),
+            404 => http::not_found(pq, project),
+            400 | 409 | 422 => {
+                http::rejected("GitLab", (method, pq, code), message, "invalid request")
+            }
             _ => forge(Some(code), format!("{method} {pq}{said}")),
         }
     }
 
-    fn fetch_json<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        pq: &str,
-        body: Option<&Value>,
-    ) -> Result<T, TrackerError> {
-        let answer = self.checked(method, pq, body)?;
+    fn fetch_json<T: DeserializeOwned>(&self, m: Method, pq: &str, body: Option<&Value>) -> Res<T> {
+        let answer = self.checked(m, pq, body)?;
         gitlab_json(answer.status, pq, &answer.body)
     }
 
