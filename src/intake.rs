@@ -1,30 +1,11 @@
 //! The pull channel: the tracking repository polls each registered product's
 //! releases and files the new ones, so providers need no secret. The decisions
 //! (which releases are new, which files to fetch) are pure; the GitHub and
-//! GitLab clients do the fetching.
+//! GitLab clients do the fetching (`tracker::release_source`).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-
-/// Where a release's files come from: the provider's forge (GitHub or
-/// GitLab), implemented in `tracker/` where the I/O is.
-pub trait ReleaseSource {
-    /// Who reports the assets' digests, for messages ("GitHub").
-    fn digest_source(&self) -> &'static str;
-    /// A file of the repository at `git_ref`, `None` if absent.
-    fn file_at(
-        &self,
-        path: &str,
-        git_ref: Option<&str>,
-    ) -> Result<Option<String>, crate::tracker::TrackerError>;
-    /// Streams `asset` to `to`; returns its sha256 (hex).
-    fn download(
-        &self,
-        asset: &RemoteAsset,
-        to: &std::path::Path,
-    ) -> Result<String, crate::tracker::TrackerError>;
-}
 
 /// A release as the provider's forge lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -63,3 +63,56 @@ pub const FLAGS: [(&str, &str, &str); 6] = [
     ),
     (UNANSWERED, "e4e669", "A review closed without an answer"),
 ];
+
+/// The core's label prefixes that are scoped labels on GitLab.
+const SCOPED: [&str; 3] = ["state", "dist", "product"];
+
+/// The GitLab name of a core label: `state:x` is the scoped label `state::x`.
+pub fn scope(label: &str) -> String {
+    for prefix in SCOPED {
+        if let Some(rest) = label.strip_prefix(prefix).and_then(|r| r.strip_prefix(':'))
+            && !rest.starts_with(':')
+        {
+            return format!("{prefix}::{rest}");
+        }
+    }
+    label.to_string()
+}
+
+/// Core label names from GitLab's scoped ones: `state::x` is `state:x`.
+/// Only the tool's own prefixes are translated; other labels pass as they are.
+pub fn unscope(label: &str) -> String {
+    for prefix in SCOPED {
+        if let Some(rest) = label
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix("::"))
+        {
+            return format!("{prefix}:{rest}");
+        }
+    }
+    label.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoped_labels_both_ways() {
+        for (core, gl) in [
+            ("state:unverified", "state::unverified"),
+            ("dist:cmd-os-1", "dist::cmd-os-1"),
+            (
+                "product:site-info-publisher",
+                "product::site-info-publisher",
+            ),
+            ("umd-submission", "umd-submission"),
+            ("other:x", "other:x"),
+            ("stateful:x", "stateful:x"),
+        ] {
+            assert_eq!(scope(core), gl);
+            assert_eq!(unscope(gl), core);
+        }
+        assert_eq!(scope("state::x"), "state::x");
+    }
+}

@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+pub use crate::labels::unscope;
+
 /// What happened, reduced to what `track` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -138,20 +140,6 @@ pub fn parse(name: &str, path: &str, json: &str) -> Result<Event, EventError> {
         body: p.issue.body.unwrap_or_default(),
         labels: p.issue.labels.into_iter().map(|l| l.name).collect(),
     })
-}
-
-/// Core label names from GitLab's scoped ones: `state::x` is `state:x`.
-/// Only the tool's own prefixes are translated; other labels pass as they are.
-pub fn unscope(label: &str) -> String {
-    for prefix in ["state", "dist", "product"] {
-        if let Some(rest) = label
-            .strip_prefix(prefix)
-            .and_then(|r| r.strip_prefix("::"))
-        {
-            return format!("{prefix}:{rest}");
-        }
-    }
-    label.to_string()
 }
 
 #[derive(Deserialize)]

@@ -11,11 +11,12 @@ use time::OffsetDateTime;
 use super::check::CheckRequest;
 use super::submit::{SubmitRequest, Submitted, submit_release};
 use super::{Error, Result, input};
-use crate::intake::{self, ReleaseSource, RemoteRelease, State};
+use crate::intake::{self, RemoteRelease, State};
 use crate::policy::registry::RegisteredProduct;
-use crate::tracker::Tracker;
 use crate::tracker::github::{GitHubConfig, GitHubTracker};
 use crate::tracker::gitlab::{GitLabConfig, GitLabTracker};
+use crate::tracker::release_source::ReleaseSource;
+use crate::tracker::{Spec, Tracker};
 
 /// A product's forge, as the pull channel reads it.
 pub enum Source {
@@ -26,17 +27,22 @@ pub enum Source {
 impl Source {
     /// The forge of a `repository:` value; `None` for one intake cannot poll.
     pub fn open(repository: &str) -> Result<Option<Source>> {
-        if let Some(project) = repository.strip_prefix("gitlab:") {
-            return Ok(Some(Source::GitLab(GitLabTracker::new(
-                GitLabConfig::from_env(project)?,
-            )?)));
-        }
-        if let Some(repo) = repository.strip_prefix("github:") {
-            return Ok(Some(Source::GitHub(GitHubTracker::new(
-                GitHubConfig::from_env(repo)?,
-            )?)));
-        }
-        Ok(None)
+        // Anything but a forge's `github:` or `gitlab:` is skipped, not an error.
+        let Ok(spec) = Spec::repository(repository) else {
+            if repository.starts_with("github:") || repository.starts_with("gitlab:") {
+                Spec::repository(repository)?;
+            }
+            return Ok(None);
+        };
+        Ok(Some(match spec {
+            Spec::GitHub { owner, repo } => Source::GitHub(GitHubTracker::new(
+                GitHubConfig::from_env(&format!("{owner}/{repo}"))?,
+            )?),
+            Spec::GitLab { project } => {
+                Source::GitLab(GitLabTracker::new(GitLabConfig::from_env(&project)?)?)
+            }
+            Spec::Local(_) => return Ok(None),
+        }))
     }
 
     /// The releases, newest first, and the ETag to send next time; `None`

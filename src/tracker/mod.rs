@@ -4,12 +4,17 @@
 
 pub mod github;
 pub mod gitlab;
+pub mod http;
 pub mod local;
+pub mod release_source;
+mod remote;
 pub mod roles;
+mod spec;
 
 use std::path::PathBuf;
 
 pub use crate::issue::{Comment, Event, EventKind, Issue, Label};
+pub use spec::Spec;
 
 /// Why a tracker operation failed; each message says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -122,27 +127,17 @@ pub(crate) fn plain_path(path: &str) -> Result<Vec<&str>, TrackerError> {
     Ok(segments)
 }
 
-const ACCEPTED: &str = "`local:PATH`, `github:OWNER/REPO`, `gitlab:GROUP/PROJECT`";
-
 /// Opens the tracker named by `spec`, e.g. `local:.umd-tracker`.
 pub fn open(spec: &str) -> Result<Box<dyn Tracker>, TrackerError> {
-    match spec.split_once(':') {
-        Some(("local", path)) if !path.is_empty() => Ok(Box::new(local::LocalTracker::open(path)?)),
-        Some(("local", _)) => Err(TrackerError::Invalid {
-            message: format!(
-                "tracker `{spec}`: `local:` needs a directory, e.g. `local:.umd-tracker`"
-            ),
-        }),
-        Some(("github", repo)) => Ok(Box::new(github::GitHubTracker::new(
-            github::GitHubConfig::from_env(repo)?,
-        )?)),
-        Some(("gitlab", project)) => Ok(Box::new(gitlab::GitLabTracker::new(
-            gitlab::GitLabConfig::from_env(project)?,
-        )?)),
-        _ => Err(TrackerError::Invalid {
-            message: format!("unknown tracker `{spec}`\n  accepted forms: {ACCEPTED}"),
-        }),
-    }
+    Ok(match spec.parse::<Spec>()? {
+        Spec::Local(path) => Box::new(local::LocalTracker::open(path)?),
+        Spec::GitHub { owner, repo } => Box::new(github::GitHubTracker::new(
+            github::GitHubConfig::from_env(&format!("{owner}/{repo}"))?,
+        )?),
+        Spec::GitLab { project } => Box::new(gitlab::GitLabTracker::new(
+            gitlab::GitLabConfig::from_env(&project)?,
+        )?),
+    })
 }
 
 #[cfg(test)]
