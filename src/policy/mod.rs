@@ -13,6 +13,7 @@ pub use select::governing;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -326,16 +327,31 @@ impl Policy {
     }
 
     pub fn builtin(name: &str) -> Option<Policy> {
-        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
-        // The built-in files are tested to parse; a failure here is a build defect.
-        Policy::parse(Path::new(&format!("policies/{name}.yaml")), text).ok()
+        Policy::builtin_ref(name).cloned()
     }
 
     pub fn all_builtin() -> Vec<Policy> {
-        builtin_names()
-            .into_iter()
-            .filter_map(Policy::builtin)
-            .collect()
+        Policy::builtins().to_vec()
+    }
+
+    /// A built-in policy without the clone.
+    pub fn builtin_ref(name: &str) -> Option<&'static Policy> {
+        Policy::builtins().iter().find(|p| p.id == name)
+    }
+
+    /// The built-in policies in display order, parsed once per process:
+    /// `sweep` and `status --explain` ask for them once per issue.
+    pub fn builtins() -> &'static [Policy] {
+        static PARSED: OnceLock<Vec<Policy>> = OnceLock::new();
+        PARSED.get_or_init(|| {
+            BUILTIN
+                .iter()
+                // The built-in files are tested to parse; a failure here is a build defect.
+                .filter_map(|(name, text)| {
+                    Policy::parse(Path::new(&format!("policies/{name}.yaml")), text).ok()
+                })
+                .collect()
+        })
     }
 
     /// Checks what the types cannot: known rule ids, unique targets, valid versions.
@@ -454,16 +470,17 @@ impl Policy {
     /// Policies a card's component kind goes to, among the built-in ones
     /// (seed: OpenStack -> CMD-OS, OpenNebula -> CMD-ONE, common -> all CMD-*, grid -> UMD).
     pub fn for_component(kind: ComponentKind) -> Vec<Policy> {
-        let all = Policy::all_builtin();
+        let all = Policy::builtins();
         // Of UMD, only the newest major takes new grid products.
         let newest_umd = all
             .iter()
             .filter(|p| p.components.contains(&kind) && p.distribution == "UMD")
             .map(|p| p.major)
             .max();
-        all.into_iter()
+        all.iter()
             .filter(|p| p.components.contains(&kind))
             .filter(|p| p.distribution != "UMD" || Some(p.major) == newest_umd)
+            .cloned()
             .collect()
     }
 }
@@ -479,6 +496,18 @@ mod tests {
                 .unwrap_or_else(|e| panic!("built-in policy {name}: {e}"));
             assert_eq!(&p.id, name);
         }
+    }
+
+    #[test]
+    fn builtins_are_parsed_once_and_complete() {
+        // The same allocation every time: parsed once per process.
+        assert!(std::ptr::eq(Policy::builtins(), Policy::builtins()));
+        let ids: Vec<&str> = Policy::builtins().iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, builtin_names());
+        let all: Vec<String> = Policy::all_builtin().into_iter().map(|p| p.id).collect();
+        assert_eq!(all, ids);
+        assert_eq!(Policy::builtin("umd-5").unwrap().id, "umd-5");
+        assert!(Policy::builtin("umd-6").is_none());
     }
 
     #[test]

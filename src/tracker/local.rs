@@ -3,7 +3,8 @@
 //! be committed to git and read or fixed by hand.
 //!
 //! Layout: `DIR/meta.json` (next numbers), `DIR/labels.json`,
-//! `DIR/issues/<n>.json` (an issue with its comments and events).
+//! `DIR/issues/<n>.json` (an issue with its comments and events), and
+//! `DIR/.index.json`, a cache of each issue's labels and state (see [`Index`]).
 //!
 //! Every operation holds an exclusive lock on `DIR/.lock` for its whole
 //! read-modify-write, so two processes never reuse a number or lose an update.
@@ -12,6 +13,7 @@
 //! never half of one. Counters in `meta.json` are advanced before the files
 //! that use them are written, so a crash in between leaves a gap, not a reuse.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,9 @@ pub type Clock = Box<dyn Fn() -> OffsetDateTime + Send + Sync>;
 /// Colour given to labels created implicitly by adding them to an issue, as GitHub does.
 const DEFAULT_COLOR: &str = "ededed";
 const TMP_SUFFIX: &str = ".tmp";
+const INDEX: &str = ".index.json";
+/// Bumped when [`Index`] changes shape: an index of another version is rebuilt.
+const INDEX_VERSION: u32 = 1;
 
 /// Makes temp names unique between threads of one process; the pid separates processes.
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
@@ -64,6 +69,85 @@ struct IssueFile {
     updated_at: OffsetDateTime,
     comments: Vec<Comment>,
     events: Vec<Event>,
+}
+
+/// `DIR/.index.json`: per issue, what listings filter on, and the stamp of the
+/// file it was read from. A cache, not a source of truth: every listing stats
+/// each issue file and re-reads the ones whose stamp differs (a crash between
+/// the issue write and the index write, a hand edit, a fresh checkout), so a
+/// lost, stale or corrupt index costs a rebuild, never a wrong answer.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Index {
+    version: u32,
+    issues: BTreeMap<u64, IndexEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct IndexEntry {
+    stamp: Stamp,
+    labels: Vec<String>,
+    open: bool,
+}
+
+impl IndexEntry {
+    fn of(file: &IssueFile, stamp: Stamp) -> Self {
+        IndexEntry {
+            stamp,
+            labels: file.labels.clone(),
+            open: file.open,
+        }
+    }
+}
+
+/// Identity of one version of a file. Writes rename a new file into place, and
+/// the new file is created while the old one still exists, so its inode differs:
+/// an index written before a crash can never vouch for the file written after.
+/// Size and times catch edits in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    len: u64,
+    ino: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(path: &Path) -> std::io::Result<Stamp> {
+        // Follows symlinks, as reading the file does.
+        let m = fs::metadata(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Ok(Stamp {
+                len: m.len(),
+                ino: m.ino(),
+                mtime: (m.mtime(), m.mtime_nsec()),
+                ctime: (m.ctime(), m.ctime_nsec()),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let since = |t: std::io::Result<std::time::SystemTime>| {
+                t.ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or((0, 0), |d| {
+                        (d.as_secs() as i64, i64::from(d.subsec_nanos()))
+                    })
+            };
+            Ok(Stamp {
+                len: m.len(),
+                ino: 0,
+                mtime: since(m.modified()),
+                ctime: since(m.created()),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Issue files parsed by this thread, so tests can see what a listing read.
+    static PARSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrackerError + '_ {
@@ -105,16 +189,22 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, TrackerError
 /// Replaces `path` atomically: temp file in the same directory, fsync, rename,
 /// then fsync the directory so the rename itself survives a power loss.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), TrackerError> {
+    let mut text = serde_json::to_string_pretty(value).expect("store types serialize");
+    text.push('\n');
+    write_atomic(path, &text, true)
+}
+
+fn write_atomic(path: &Path, text: &str, durable: bool) -> Result<(), TrackerError> {
     let parent = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let seq = TMP_SEQ.fetch_add(1, Ordering::Relaxed);
     let tmp = parent.join(format!(".{name}.{}.{seq}{TMP_SUFFIX}", std::process::id()));
-    let mut text = serde_json::to_string_pretty(value).expect("store types serialize");
-    text.push('\n');
     let result = (|| {
         let mut f = File::create(&tmp).map_err(io(&tmp))?;
         f.write_all(text.as_bytes()).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
+        if durable {
+            f.sync_all().map_err(io(&tmp))?;
+        }
         fs::rename(&tmp, path).map_err(io(path))
     })();
     if result.is_err() {
@@ -122,9 +212,11 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), TrackerError> 
     }
     result?;
     #[cfg(unix)]
-    File::open(parent)
-        .and_then(|d| d.sync_all())
-        .map_err(io(parent))?;
+    if durable {
+        File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(io(parent))?;
+    }
     Ok(())
 }
 
@@ -208,6 +300,8 @@ impl LocalTracker {
     }
 
     fn load(&self, number: u64) -> Result<IssueFile, TrackerError> {
+        #[cfg(test)]
+        PARSES.with(|p| p.set(p.get() + 1));
         let path = self.issue_path(number);
         let file: IssueFile =
             read_json(&path)?.ok_or_else(|| not_found(format!("issue #{number}")))?;
@@ -220,8 +314,78 @@ impl LocalTracker {
         Ok(file)
     }
 
+    /// Writes the issue, then its index entry. The entry is best effort: the
+    /// issue is saved whatever happens to it, and a stale entry is re-read.
     fn save(&self, file: &IssueFile) -> Result<(), TrackerError> {
-        write_json(&self.issue_path(file.number), file)
+        let path = self.issue_path(file.number);
+        write_json(&path, file)?;
+        if let Ok(stamp) = Stamp::of(&path) {
+            let mut index = self.load_index();
+            index
+                .issues
+                .insert(file.number, IndexEntry::of(file, stamp));
+            self.save_index(&index);
+        }
+        Ok(())
+    }
+
+    /// The index as stored; empty if missing, unreadable, corrupt or of another version.
+    fn load_index(&self) -> Index {
+        match read_json::<Index>(&self.dir.join(INDEX)) {
+            Ok(Some(index)) if index.version == INDEX_VERSION => index,
+            _ => Index {
+                version: INDEX_VERSION,
+                issues: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// Best effort, and not fsynced: the index is a cache checked against the
+    /// files, so one lost to a crash or a read-only store is merely rebuilt.
+    fn save_index(&self, index: &Index) {
+        let text = serde_json::to_string(index).expect("store types serialize");
+        let _ = write_atomic(&self.dir.join(INDEX), &text, false);
+    }
+
+    /// The issues for which `keep(labels, open)` holds, ascending by number.
+    /// Parses only the files the index cannot vouch for and the ones kept;
+    /// brings the index up to date if it was stale.
+    fn select(
+        &self,
+        keep: impl Fn(&[String], bool) -> bool,
+    ) -> Result<Vec<IssueFile>, TrackerError> {
+        let mut index = self.load_index();
+        let mut fresh = BTreeMap::new();
+        let mut stale = false;
+        let mut out = Vec::new();
+        for n in self.issue_numbers()? {
+            let path = self.issue_path(n);
+            // Stamped before it is read, so a change in between shows as stale next time.
+            let stamp = match Stamp::of(&path) {
+                Ok(stamp) => stamp,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(&path)(e)),
+            };
+            let known = index.issues.remove(&n).filter(|e| e.stamp == stamp);
+            if known.as_ref().is_some_and(|e| !keep(&e.labels, e.open)) {
+                fresh.extend(known.map(|e| (n, e)));
+                continue;
+            }
+            let file = self.load(n)?;
+            let entry = IndexEntry::of(&file, stamp);
+            stale |= known.as_ref() != Some(&entry);
+            fresh.insert(n, entry);
+            if keep(&file.labels, file.open) {
+                out.push(file);
+            }
+        }
+        if stale || !index.issues.is_empty() {
+            self.save_index(&Index {
+                version: INDEX_VERSION,
+                issues: fresh,
+            });
+        }
+        Ok(out)
     }
 
     /// The counters; if `meta.json` is gone, rebuilt from the issues so no number is reused.
@@ -368,16 +532,10 @@ impl Tracker for LocalTracker {
         open_only: bool,
     ) -> Result<Vec<Issue>, TrackerError> {
         self.locked(|| {
-            let mut out = Vec::new();
-            for n in self.issue_numbers()? {
-                let file = self.load(n)?;
-                if (!open_only || file.open)
-                    && label.is_none_or(|l| file.labels.iter().any(|x| x == l))
-                {
-                    out.push(self.to_issue(&file));
-                }
-            }
-            Ok(out)
+            let files = self.select(|labels, open| {
+                (!open_only || open) && label.is_none_or(|l| labels.iter().any(|x| x == l))
+            })?;
+            Ok(files.iter().map(|f| self.to_issue(f)).collect())
         })
     }
 
@@ -972,9 +1130,117 @@ mod tests {
         assert_eq!(events, (1..=400).collect::<Vec<_>>());
         assert_eq!(
             files_in(&dir),
-            [".lock", "issues", "labels.json", "meta.json"]
+            [".index.json", ".lock", "issues", "labels.json", "meta.json"]
         );
+        // Every write kept the index whole: a listing parses no file it does not return.
+        assert_eq!(t.load_index().issues.len(), 200);
+        let (none, parsed) = parses(|| t.list_issues(Some("nowhere"), false).unwrap());
+        assert_eq!((none.len(), parsed), (0, 0));
         assert!(files_in(&dir.join("issues")).iter().all(|n| !is_tmp(n)));
+    }
+
+    /// What `f` returns, and how many issue files it parsed.
+    fn parses<T>(f: impl FnOnce() -> T) -> (T, u64) {
+        let before = PARSES.with(|p| p.get());
+        let out = f();
+        (out, PARSES.with(|p| p.get()) - before)
+    }
+
+    /// 20 issues, #7 labelled `needle`, #3 closed.
+    fn haystack(dir: &Path) -> LocalTracker {
+        let t = tracker(dir);
+        for i in 1..=20 {
+            let labels = if i == 7 {
+                s(&["hay", "needle"])
+            } else {
+                s(&["hay"])
+            };
+            t.create_issue("a", &format!("issue {i}"), "", &labels)
+                .unwrap();
+        }
+        t.update_issue("a", 3, None, None, Some(false)).unwrap();
+        t
+    }
+
+    fn numbers(v: &[Issue]) -> Vec<u64> {
+        v.iter().map(|i| i.number).collect()
+    }
+
+    #[test]
+    fn labelled_listing_parses_only_the_matching_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = haystack(tmp.path());
+        let (found, parsed) = parses(|| t.list_issues(Some("needle"), false).unwrap());
+        assert_eq!((numbers(&found), parsed), (vec![7], 1));
+        assert_eq!(found[0], t.get_issue(7).unwrap());
+        // Open only, as sweep lists: the closed issue is not read.
+        let (open, parsed) = parses(|| t.list_issues(None, true).unwrap());
+        assert_eq!((open.len(), parsed), (19, 19));
+        let (all, parsed) = parses(|| t.list_issues(Some("hay"), false).unwrap());
+        assert_eq!((all.len(), parsed), (20, 20));
+    }
+
+    #[test]
+    fn index_is_rebuilt_when_deleted_or_corrupt() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = haystack(tmp.path());
+        let index = tmp.path().join(INDEX);
+        let want = t.list_issues(Some("needle"), true).unwrap();
+        for damage in ["delete", "garbage", "old version", "empty"] {
+            match damage {
+                "delete" => fs::remove_file(&index).unwrap(),
+                "garbage" => fs::write(&index, "{ \"version\": 1, \"issues\": {\"1\": [").unwrap(),
+                "old version" => fs::write(&index, "{\"version\": 0, \"issues\": {}}").unwrap(),
+                _ => fs::write(&index, "").unwrap(),
+            }
+            // The first listing reads every file and rewrites the index ...
+            let (found, parsed) = parses(|| t.list_issues(Some("needle"), true).unwrap());
+            assert_eq!((&found, parsed), (&want, 20), "{damage}");
+            assert_eq!(t.load_index().issues.len(), 20, "{damage}");
+            // ... so the next one reads only the match.
+            let (found, parsed) = parses(|| t.list_issues(Some("needle"), true).unwrap());
+            assert_eq!((&found, parsed), (&want, 1), "{damage}");
+        }
+    }
+
+    #[test]
+    fn issue_written_without_its_index_entry_is_reread() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = haystack(tmp.path());
+        // A writer killed between the issue write and the index write: the
+        // file changed (atomically, as `save` writes it), the index did not.
+        let mut file = t.load(12).unwrap();
+        file.labels.push("needle".into());
+        write_json(&t.issue_path(12), &file).unwrap();
+        let (found, parsed) = parses(|| t.list_issues(Some("needle"), false).unwrap());
+        assert_eq!((numbers(&found), parsed), (vec![7, 12], 2));
+        // A hand edit in place, same inode: the label goes away again.
+        let path = t.issue_path(12);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, text.replace(",\n    \"needle\"", "")).unwrap();
+        assert_eq!(numbers(&t.list_issues(Some("needle"), false).unwrap()), [7]);
+        // A file removed by hand, and one added: the index follows both.
+        fs::remove_file(t.issue_path(7)).unwrap();
+        let mut added = t.load(1).unwrap();
+        added.number = 30;
+        added.labels = s(&["needle"]);
+        fs::write(t.issue_path(30), serde_json::to_string(&added).unwrap()).unwrap();
+        let (found, parsed) = parses(|| t.list_issues(Some("needle"), false).unwrap());
+        assert_eq!((numbers(&found), parsed), (vec![30], 1));
+        let indexed: Vec<u64> = t.load_index().issues.into_keys().collect();
+        assert_eq!(indexed.len(), 20);
+        assert!(indexed.contains(&30) && !indexed.contains(&7));
+        // A corrupt file is named by every listing, as before the index.
+        fs::write(t.issue_path(5), "{ oops").unwrap();
+        for err in [
+            t.list_issues(Some("needle"), false).unwrap_err(),
+            t.list_issues(None, false).unwrap_err(),
+        ] {
+            assert!(
+                matches!(&err, TrackerError::Corrupt { path, .. } if path == &t.issue_path(5)),
+                "{err}"
+            );
+        }
     }
 
     #[test]
