@@ -54,32 +54,7 @@ pub fn egi_records(
             gpgkey,
         })
         .collect();
-    // The release notes list the products, as EGI's records do; names are keys
-    // (plain), links are escaped by html_escape.
-    let items: Vec<String> = products
-        .iter()
-        .map(|p| {
-            let name = format!("{} {}", p.state.key.product, p.state.key.version);
-            match p
-                .release
-                .release_notes_url
-                .as_deref()
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-            {
-                Some(u) => format!(
-                    "<li>{} - <a href=\"{}\">{}</a></li>",
-                    egi::html_escape(&name),
-                    egi::html_escape(u),
-                    egi::html_escape(u)
-                ),
-                None => format!("<li>{}</li>", egi::html_escape(&name)),
-            }
-        })
-        .collect();
-    let notes_html = format!(
-        "This release contains the following products and updates: <br><ul>{}</ul>",
-        items.concat()
-    );
+    let notes_html = release_notes_html(&products);
     let a = &policy.pipeline.announcement;
     let fill = |s: &str| s.replace("{version}", &key.version);
     let names: Vec<String> = products
@@ -121,4 +96,33 @@ pub fn egi_records(
         ));
     }
     Ok(files)
+}
+
+/// The release notes list the products, as EGI's records do; names are keys
+/// (plain), links are escaped by html_escape.
+fn release_notes_html(products: &[egi::ProductInput]) -> String {
+    let items: Vec<String> = products
+        .iter()
+        .map(|p| {
+            let name = format!("{} {}", p.state.key.product, p.state.key.version);
+            match p
+                .release
+                .release_notes_url
+                .as_deref()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            {
+                Some(u) => format!(
+                    "<li>{} - <a href=\"{}\">{}</a></li>",
+                    egi::html_escape(&name),
+                    egi::html_escape(u),
+                    egi::html_escape(u)
+                ),
+                None => format!("<li>{}</li>", egi::html_escape(&name)),
+            }
+        })
+        .collect();
+    format!(
+        "This release contains the following products and updates: <br><ul>{}</ul>",
+        items.concat()
+    )
 }

@@ -233,62 +233,16 @@ pub fn poll(
             polled.unchanged += 1;
         }
         for listed in fresh {
-            let tag = listed.tag.clone();
-            let result = source
-                .complete(listed)
-                .map_err(Error::from)
-                .and_then(|release| {
-                    if intake::waits_for_packages(&release, &releases) {
-                        return Ok(None);
-                    }
-                    file_release(
-                        tracker,
-                        &source,
-                        product,
-                        &release,
-                        filing,
-                        &mut polled.entries,
-                    )
-                    .map(Some)
-                });
-            match result {
-                Ok(None) => {
-                    polled.entries.push(Entry::Waits {
-                        product: product.name.clone(),
-                        tag: tag.clone(),
-                        // GitLab's generic package registry is looked in too.
-                        versions: match source {
-                            Source::GitLab(_) => intake::registry_versions(&tag),
-                            Source::GitHub(_) => Vec::new(),
-                        },
-                    });
-                    next.seen.retain(|t| t != &tag);
-                }
-                Ok(Some(submitted)) => {
-                    if !submitted.refused() {
-                        polled.filed += 1;
-                    }
-                    polled.entries.push(Entry::Submitted(submitted));
-                    mark(&mut next.seen, &tag);
-                }
-                Err(e) => {
-                    let forge = e.is_forge();
-                    polled.entries.push(Entry::Failed {
-                        product: product.name.clone(),
-                        tag: tag.clone(),
-                        error: format!("{e:#}"),
-                        forge,
-                    });
-                    if forge {
-                        // The forge failed: keep the tag unseen so the next run tries again.
-                        polled.forge_failed = true;
-                        next.etag = None;
-                        next.seen.retain(|t| t != &tag);
-                    } else {
-                        mark(&mut next.seen, &tag);
-                    }
-                }
-            }
+            let outcome = take(
+                tracker,
+                &source,
+                product,
+                listed,
+                &releases,
+                filing,
+                &mut polled,
+            );
+            settle(&mut next, &listed.tag, outcome);
         }
         if known.as_ref() != Some(&next) {
             state.products.insert(product.name.clone(), next);
@@ -296,6 +250,95 @@ pub fn poll(
     }
     polled.state = state;
     Ok(polled)
+}
+
+/// What became of one new release, for the state kept between runs.
+enum Taken {
+    /// Filed or refused for good: not looked at again.
+    Handled,
+    /// Looked at again next run (no package yet).
+    Again,
+    /// The forge failed: looked at again, and the listing re-read in full.
+    Retry,
+}
+
+/// Completes, stages and files one new release, logging what happened.
+fn take(
+    tracker: &dyn Tracker,
+    source: &Source,
+    product: &RegisteredProduct,
+    listed: &RemoteRelease,
+    releases: &[RemoteRelease],
+    filing: &Filing,
+    polled: &mut Polled,
+) -> Taken {
+    let tag = listed.tag.clone();
+    let result = source
+        .complete(listed)
+        .map_err(Error::from)
+        .and_then(|release| {
+            if intake::waits_for_packages(&release, releases) {
+                return Ok(None);
+            }
+            file_release(
+                tracker,
+                source,
+                product,
+                &release,
+                filing,
+                &mut polled.entries,
+            )
+            .map(Some)
+        });
+    match result {
+        Ok(None) => {
+            polled.entries.push(Entry::Waits {
+                product: product.name.clone(),
+                tag: tag.clone(),
+                // GitLab's generic package registry is looked in too.
+                versions: match source {
+                    Source::GitLab(_) => intake::registry_versions(&tag),
+                    Source::GitHub(_) => Vec::new(),
+                },
+            });
+            Taken::Again
+        }
+        Ok(Some(submitted)) => {
+            if !submitted.refused() {
+                polled.filed += 1;
+            }
+            polled.entries.push(Entry::Submitted(submitted));
+            Taken::Handled
+        }
+        Err(e) => {
+            let forge = e.is_forge();
+            polled.entries.push(Entry::Failed {
+                product: product.name.clone(),
+                tag,
+                error: format!("{e:#}"),
+                forge,
+            });
+            if forge {
+                polled.forge_failed = true;
+                Taken::Retry
+            } else {
+                Taken::Handled
+            }
+        }
+    }
+}
+
+/// Records in the product's state what became of release `tag`.
+fn settle(next: &mut intake::ProductState, tag: &str, taken: Taken) {
+    match taken {
+        Taken::Handled => mark(&mut next.seen, tag),
+        Taken::Again => next.seen.retain(|t| t != tag),
+        // Keep the tag unseen so the next run tries again.
+        Taken::Retry => {
+            next.etag = None;
+            next.seen.retain(|t| t != tag);
+        }
+    }
 }
 
 fn mark(seen: &mut Vec<String>, tag: &str) {

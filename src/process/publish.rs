@@ -88,63 +88,14 @@ pub fn publish(
     }
     for (k, number) in &record.products {
         let name = format!("{} {}", k.product, k.version);
-        let issue = tracker.get_issue(*number)?;
-        let stage = crate::submission::parse(&issue.body)
-            .and_then(|b| b.state)
-            .map(|s| s.stage());
-        let fate = match stage {
-            Some(Stage::Released) => Product::AlreadyReleased,
-            Some(Stage::ReadyForRelease) => {
-                let handled = move_to(
-                    tracker,
-                    &issue,
-                    Stage::Released,
-                    actor,
-                    rules,
-                    None,
-                    now,
-                    dry_run,
-                )?;
-                match handled {
-                    Some(h) => {
-                        published.plan.extend(h.plan);
-                        match h.decision {
-                            Decision::Accept { .. } => {
-                                let note = Plan {
-                                    actions: vec![Action::Comment {
-                                        number: IssueRef::Existing(*number),
-                                        body: format!(
-                                            "Released in {} {} on {} (announced in #{}).",
-                                            policy.name,
-                                            key.version,
-                                            now.date(),
-                                            ann.number
-                                        ),
-                                    }],
-                                };
-                                let (note, _) = apply_unless(dry_run, tracker, TOOL_LOGIN, note)?;
-                                published.plan.extend(note);
-                                Product::Released {
-                                    key: h.key,
-                                    transition: h.effect.repository,
-                                }
-                            }
-                            Decision::Revert { reason, .. } => {
-                                Product::Blocked(format!("#{number} {name}: {reason}"))
-                            }
-                            Decision::Nothing => {
-                                Product::Blocked(format!("#{number} {name}: not moved"))
-                            }
-                        }
-                    }
-                    None => Product::Blocked(format!("#{number} {name}: not moved")),
-                }
-            }
-            other => Product::Blocked(format!(
-                "#{number} {name} is {}, not Ready for release",
-                other.map_or("not a submission", |s| s.name())
-            )),
+        let step = Step {
+            release,
+            announcement: ann.number,
+            actor,
+            now,
+            dry_run,
         };
+        let fate = release_product(tracker, rules, &step, *number, &name, &mut published.plan)?;
         published.products.push((*number, name, fate));
     }
     if !published.complete() {
@@ -184,4 +135,80 @@ pub fn publish(
     let (close, _) = apply_unless(dry_run, tracker, TOOL_LOGIN, close)?;
     published.plan.extend(close);
     Ok(published)
+}
+
+/// What releasing one product needs to know.
+struct Step<'a> {
+    release: &'a DistRelease,
+    announcement: u64,
+    actor: &'a str,
+    now: OffsetDateTime,
+    dry_run: bool,
+}
+
+/// Moves one announced product to Released, through the same checks as a
+/// label move, and notes the release on its issue.
+fn release_product(
+    tracker: &dyn Tracker,
+    rules: &Rules,
+    step: &Step,
+    number: u64,
+    name: &str,
+    plan: &mut Plan,
+) -> Result<Product> {
+    let DistRelease { policy, key } = step.release;
+    let issue = tracker.get_issue(number)?;
+    let stage = crate::submission::parse(&issue.body)
+        .and_then(|b| b.state)
+        .map(|s| s.stage());
+    match stage {
+        Some(Stage::Released) => return Ok(Product::AlreadyReleased),
+        Some(Stage::ReadyForRelease) => {}
+        other => {
+            return Ok(Product::Blocked(format!(
+                "#{number} {name} is {}, not Ready for release",
+                other.map_or("not a submission", |s| s.name())
+            )));
+        }
+    }
+    let handled = move_to(
+        tracker,
+        &issue,
+        Stage::Released,
+        step.actor,
+        rules,
+        None,
+        step.now,
+        step.dry_run,
+    )?;
+    let Some(h) = handled else {
+        return Ok(Product::Blocked(format!("#{number} {name}: not moved")));
+    };
+    plan.extend(h.plan);
+    match h.decision {
+        Decision::Accept { .. } => {
+            let note = Plan {
+                actions: vec![Action::Comment {
+                    number: IssueRef::Existing(number),
+                    body: format!(
+                        "Released in {} {} on {} (announced in #{}).",
+                        policy.name,
+                        key.version,
+                        step.now.date(),
+                        step.announcement
+                    ),
+                }],
+            };
+            let (note, _) = apply_unless(step.dry_run, tracker, TOOL_LOGIN, note)?;
+            plan.extend(note);
+            Ok(Product::Released {
+                key: h.key,
+                transition: h.effect.repository,
+            })
+        }
+        Decision::Revert { reason, .. } => {
+            Ok(Product::Blocked(format!("#{number} {name}: {reason}")))
+        }
+        Decision::Nothing => Ok(Product::Blocked(format!("#{number} {name}: not moved"))),
+    }
 }

@@ -340,6 +340,11 @@ impl Rig {
     /// `TRIGGER_PAYLOAD`, as a pipeline triggered by a project webhook gets
     /// it), from flags on the embedded tracker. `who` is the sender.
     pub fn track(&self, who: &str, ev: Ev) -> Run {
+        self.track_with(who, ev, &[])
+    }
+
+    /// [`Rig::track`] with more flags for `track` (e.g. `--dry-run`).
+    pub fn track_with(&self, who: &str, ev: Ev, extra: &[&str]) -> Run {
         let path = self.tmp.path().join("event.json");
         match &self.backend.fake {
             Fake::Local => {
@@ -348,10 +353,12 @@ impl Rig {
                     Ev::Unlabeled(l) => ("unlabeled", l, ""),
                     Ev::Comment(_, b) => ("comment", "", b),
                 };
-                run(&mut self.cmd(&[
-                    "track", "--event", event, "--issue", "1", "--actor", who, "--label", label,
-                    "--body", body,
-                ]))
+                run(self
+                    .cmd(&[
+                        "track", "--event", event, "--issue", "1", "--actor", who, "--label",
+                        label, "--body", body,
+                    ])
+                    .args(extra))
             }
             Fake::GitHub(_) => {
                 let (name, mut p) = match ev {
@@ -382,13 +389,17 @@ impl Rig {
                 let event = name.split('.').next().unwrap();
                 run(self
                     .cmd(&["track"])
+                    .args(extra)
                     .env("GITHUB_EVENT_NAME", event)
                     .env("GITHUB_EVENT_PATH", &path))
             }
             Fake::GitLab(_) => {
                 let p = self.gitlab_event(who, ev);
                 std::fs::write(&path, p.to_string()).unwrap();
-                run(self.cmd(&["track"]).env("TRIGGER_PAYLOAD", &path))
+                run(self
+                    .cmd(&["track"])
+                    .args(extra)
+                    .env("TRIGGER_PAYLOAD", &path))
             }
         }
     }
