@@ -4,20 +4,16 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 
-use super::{Outcome, PipelineArgs, TrackerArgs, bad_input, now, print, write_atomic};
-use umd_release::process::announce::{self, AnnounceRequest, DistRelease};
+use super::{Outcome, PipelineArgs, ReleaseArg, TrackerArgs, bad_input, now, print, write_atomic};
+use umd_release::process::announce::{self, AnnounceRequest};
 use umd_release::render::Templates;
 
 #[derive(clap::Args)]
 pub struct AnnounceArgs {
     #[command(flatten)]
     tracker: TrackerArgs,
-    /// The distribution (policy id, e.g. cmd-os-1)
-    #[arg(long, value_name = "ID")]
-    distribution: String,
-    /// The distribution release, X.Y.Z
-    #[arg(long, value_name = "X.Y.Z")]
-    version: String,
+    #[command(flatten)]
+    release: ReleaseArg,
     /// Expected release date, YYYY-MM-DD (at least the policy's notice period away)
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: String,
@@ -43,10 +39,7 @@ pub fn run(args: AnnounceArgs) -> Outcome {
         &time::macros::format_description!("[year]-[month]-[day]"),
     )
     .map_err(|_| bad_input(anyhow!("--date `{}` is not a date YYYY-MM-DD", args.date)))?;
-    DistRelease::check_version(&args.version)?;
-    let tracker = args.tracker.open()?;
-    let rules = args.pipeline.rules(&*tracker)?;
-    let release = DistRelease::new(&rules, &args.distribution, &args.version)?;
+    let (tracker, _, release) = args.release.open(&args.tracker, &args.pipeline)?;
     let templates = Templates::load(args.templates.as_deref()).map_err(bad_input)?;
     let announced = announce::announce(
         &*tracker,

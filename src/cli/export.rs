@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::ValueEnum;
 
-use super::{Outcome, PipelineArgs, TrackerArgs, bad_input, json, print, write_atomic};
-use umd_release::process::announce::DistRelease;
+use super::{Outcome, PipelineArgs, ReleaseArg, TrackerArgs, bad_input, json, print, write_atomic};
 use umd_release::process::export::egi_records;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -21,12 +20,8 @@ pub struct ExportArgs {
     tracker: TrackerArgs,
     #[arg(long, value_enum)]
     format: ExportFormat,
-    /// The distribution (policy id, e.g. cmd-os-1)
-    #[arg(long, value_name = "ID")]
-    distribution: String,
-    /// The published distribution release, X.Y.Z
-    #[arg(long, value_name = "X.Y.Z")]
-    version: String,
+    #[command(flatten)]
+    release: ReleaseArg,
     /// Directory to write the JSON files to (created if missing)
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -36,10 +31,7 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs) -> Outcome {
     let ExportFormat::EgiSoftwareReleases = args.format;
-    DistRelease::check_version(&args.version)?;
-    let tracker = args.tracker.open()?;
-    let rules = args.pipeline.rules(&*tracker)?;
-    let release = DistRelease::new(&rules, &args.distribution, &args.version)?;
+    let (tracker, _, release) = args.release.open(&args.tracker, &args.pipeline)?;
     let files = egi_records(&*tracker, &release)?;
     // Every file is rendered before the first is written.
     let texts = files

@@ -26,6 +26,7 @@ use anyhow::{Context, anyhow};
 use clap::ValueEnum;
 
 use umd_release::process;
+use umd_release::process::announce::DistRelease;
 use umd_release::tracker::{self, Tracker, TrackerError};
 
 /// Exit codes, as documented in the README.
@@ -202,6 +203,32 @@ impl SubmissionArg {
             &self.submission,
             self.distribution.as_deref(),
         )?)
+    }
+}
+
+/// Names one distribution release.
+#[derive(clap::Args)]
+pub struct ReleaseArg {
+    /// The distribution (policy id, e.g. cmd-os-1)
+    #[arg(long, value_name = "ID")]
+    pub distribution: String,
+    /// The distribution release, X.Y.Z
+    #[arg(long, value_name = "X.Y.Z")]
+    pub version: String,
+}
+
+impl ReleaseArg {
+    /// The tracker, its rules and the release, the version checked first.
+    pub fn open(
+        &self,
+        tracker: &TrackerArgs,
+        pipeline: &PipelineArgs,
+    ) -> Result<(Box<dyn Tracker>, process::Rules, DistRelease), Failure> {
+        DistRelease::check_version(&self.version)?;
+        let tracker = tracker.open()?;
+        let rules = pipeline.rules(&*tracker)?;
+        let release = DistRelease::new(&rules, &self.distribution, &self.version)?;
+        Ok((tracker, rules, release))
     }
 }
 

@@ -1,21 +1,17 @@
 //! `publish`: release an announced distribution release.
 
 use super::{
-    Outcome, PipelineArgs, TrackerArgs, dry_run_plan, exit, now, print, repository_transition,
+    Outcome, PipelineArgs, ReleaseArg, TrackerArgs, dry_run_plan, exit, now, print,
+    repository_transition,
 };
-use umd_release::process::announce::DistRelease;
 use umd_release::process::publish::{Product, publish};
 
 #[derive(clap::Args)]
 pub struct PublishArgs {
     #[command(flatten)]
     tracker: TrackerArgs,
-    /// The distribution (policy id, e.g. cmd-os-1)
-    #[arg(long, value_name = "ID")]
-    distribution: String,
-    /// The distribution release, X.Y.Z, as announced
-    #[arg(long, value_name = "X.Y.Z")]
-    version: String,
+    #[command(flatten)]
+    release: ReleaseArg,
     /// Who releases (must hold the role of the move to Released, e.g. release-manager)
     #[arg(long = "as", value_name = "USER", env = "GITHUB_ACTOR")]
     actor: String,
@@ -27,10 +23,7 @@ pub struct PublishArgs {
 }
 
 pub fn run(args: PublishArgs) -> Outcome {
-    DistRelease::check_version(&args.version)?;
-    let tracker = args.tracker.open()?;
-    let rules = args.pipeline.rules(&*tracker)?;
-    let release = DistRelease::new(&rules, &args.distribution, &args.version)?;
+    let (tracker, rules, release) = args.release.open(&args.tracker, &args.pipeline)?;
     let (name, version) = (&release.policy.name, &release.key.version);
     let published = publish(
         &*tracker,

@@ -11,5 +11,5 @@ pub fn governing<'a>(dist: &str, given: &'a [Policy]) -> Option<Cow<'a, Policy>>
         .iter()
         .find(|p| p.id == dist)
         .map(Cow::Borrowed)
-        .or_else(|| Policy::builtin(dist).map(Cow::Owned))
+        .or_else(|| Policy::builtin_ref(dist).map(Cow::Borrowed))
 }

@@ -35,14 +35,14 @@ pub fn sweep(
     now: OffsetDateTime,
 ) -> Result<Vec<Swept>> {
     let mut out = Vec::new();
-    let builtin = Policy::all_builtin();
+    let builtin = Policy::builtins();
     for issue in tracker.list_issues(None, true)? {
         if issue.labels.iter().any(|l| l == labels::REVIEW) {
             out.extend(review(tracker, &issue, rules, dry_run, now)?);
             continue;
         }
         if issue.labels.iter().any(|l| l == labels::REQUEST) {
-            out.extend(request(tracker, &issue, rules, &builtin, dry_run, now)?);
+            out.extend(request(tracker, &issue, rules, builtin, dry_run, now)?);
             continue;
         }
         let Some(body) = submission::parse(&issue.body) else {
