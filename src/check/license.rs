@@ -1,11 +1,16 @@
-//! Licence expressions: strict SPDX for the Product ID Card, lenient for package
-//! headers, which often carry Fedora's legacy short names.
+//! Licences: the rules `license-spdx`, `license-not-approved` and
+//! `license-mismatch`, and the expressions they read: strict SPDX for the
+//! Product ID Card, lenient for package headers, which often carry Fedora's
+//! legacy short names.
 
 use std::collections::BTreeSet;
 
 use spdx::{Expression, ParseMode};
 
+use crate::package::PackageFormat;
 use crate::policy::LicensePolicy;
+
+use super::{Ctx, Location, Sink, card_loc};
 
 /// Fedora's legacy short names still found in spec files, mapped to SPDX
 /// (from Fedora's licensing table); the spdx crate's imprecise names cover the rest.
@@ -107,6 +112,79 @@ pub fn refused(expr: &Expression, policy: &LicensePolicy) -> Vec<String> {
         })
         .map(|r| r.req.license.to_string())
         .collect()
+}
+
+pub(super) fn check_license(ctx: &Ctx, sink: &mut Sink) {
+    let Some(card) = &ctx.facts.card else { return };
+    let Some(lic) = &card.license else { return };
+    if lic.value().trim().is_empty() {
+        return;
+    }
+    let expr = match parse_strict(lic.value()) {
+        Ok(e) => e,
+        Err(suggestion) => {
+            let hint = match suggestion {
+                Some(s) => format!("write the SPDX expression `{s}`"),
+                None => "write an SPDX licence expression from https://spdx.org/licenses/, e.g. `Apache-2.0`".into(),
+            };
+            sink.push(
+                "license-spdx",
+                format!(
+                    "the card's licence `{}` is not an SPDX expression",
+                    lic.value()
+                ),
+                card_loc(lic.line()),
+                hint,
+            );
+            return;
+        }
+    };
+    let refused = refused(&expr, &ctx.policy.licenses);
+    if !refused.is_empty() {
+        sink.push(
+            "license-not-approved",
+            format!(
+                "the licence `{expr}` is not accepted by {}: {} is neither OSI-approved nor allowed",
+                ctx.policy.name,
+                refused.join(", ")
+            ),
+            card_loc(lic.line()),
+            "release under an OSI-approved licence (https://opensource.org/licenses), or ask the distribution to list it in `licenses.allow`".into(),
+        );
+    }
+    let want = ids(&expr);
+    for pkg in &ctx.facts.packages {
+        let path = ctx.package_path(pkg);
+        let (message, hint) = match &pkg.license {
+            None => (
+                format!("{} declares no licence", pkg.file.display()),
+                match pkg.format {
+                    PackageFormat::Deb => format!("ship a DEP-5 copyright file at usr/share/doc/{}/copyright with `License: {expr}`", pkg.name),
+                    PackageFormat::Rpm => format!("set `License: {expr}` in the spec"),
+                },
+            ),
+            Some(text) => match lenient(text) {
+                Some(e) if ids(&e) == want => continue,
+                Some(e) => (
+                    format!("{} declares licence `{text}` ({e}), but the card says `{expr}`", pkg.file.display()),
+                    "make the package's licence header and the card's `license` name the same licences".into(),
+                ),
+                None => (
+                    format!("{} declares licence `{text}`, which is not a licence expression the card's `{expr}` can be compared with", pkg.file.display()),
+                    match pkg.format {
+                        PackageFormat::Deb => "use SPDX identifiers in the copyright file's `License:` field".into(),
+                        PackageFormat::Rpm => format!("set `License: {expr}` in the spec"),
+                    },
+                ),
+            },
+        };
+        sink.push(
+            "license-mismatch",
+            message,
+            Some(Location::file(path)),
+            hint,
+        );
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,184 @@
+//! Which distribution target each package is built for: `package-no-target`,
+//! `package-arch`, `target-retired`, `target-missing`.
+
+use crate::package::{Package, PackageFormat};
+use crate::policy::{Format, Policy, Target};
+
+use super::{Ctx, Location, Sink, TargetCoverage};
+
+/// Whether `marker` stands as a token in `text`: not glued to letters or digits
+/// around it, except that a digit may precede a marker that starts with a letter
+/// (`0ubuntu16.04`).
+pub(super) fn has_marker(text: &str, marker: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    let marker = marker.to_ascii_lowercase();
+    let starts_alpha = marker.starts_with(|c: char| c.is_ascii_alphabetic());
+    text.match_indices(&marker).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + marker.len()..].chars().next();
+        let before_ok = match before {
+            None => true,
+            Some(c) => !c.is_ascii_alphanumeric() || (starts_alpha && c.is_ascii_digit()),
+        };
+        before_ok && after.is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
+}
+
+/// The target a package is built for, by format and markers.
+pub fn target_of<'p>(policy: &'p Policy, pkg: &Package) -> Option<&'p Target> {
+    let format = match pkg.format {
+        PackageFormat::Rpm => Format::Rpm,
+        PackageFormat::Deb => Format::Deb,
+    };
+    let dirs: Vec<String> = pkg
+        .file
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    policy.targets.iter().find(|t| {
+        t.format == format
+            && t.markers.iter().any(|m| {
+                has_marker(&pkg.release, m) || dirs.iter().any(|d| d.eq_ignore_ascii_case(m))
+            })
+    })
+}
+
+/// Places each package on a target; returns what each target got.
+pub(super) fn check_targets(ctx: &Ctx, sink: &mut Sink) -> Vec<TargetCoverage> {
+    let mut coverage: Vec<TargetCoverage> = ctx
+        .policy
+        .targets
+        .iter()
+        .map(|t| TargetCoverage {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            required: t.required,
+            retired: ctx.policy.target_retired(t),
+            packages: Vec::new(),
+        })
+        .collect();
+    for pkg in &ctx.facts.packages {
+        let Some(target) = target_of(ctx.policy, pkg) else {
+            no_target(ctx, sink, pkg);
+            continue;
+        };
+        if let Some(c) = coverage.iter_mut().find(|c| c.id == target.id) {
+            c.packages.push(pkg.file.clone());
+        }
+        on_target(ctx, sink, pkg, target);
+    }
+    for (t, c) in ctx.policy.targets.iter().zip(&coverage) {
+        if t.required && !c.retired && c.packages.is_empty() {
+            missing_target(ctx, sink, t);
+        }
+    }
+    coverage
+}
+
+/// `package-no-target`: the package matches none of the policy's targets.
+fn no_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package) {
+    let path = ctx.package_path(pkg);
+    let names: Vec<String> = ctx
+        .policy
+        .targets
+        .iter()
+        .map(|t| {
+            format!(
+                "{} ({} with {})",
+                t.name,
+                ext(t.format),
+                t.markers.join("/")
+            )
+        })
+        .collect();
+    sink.push(
+        "package-no-target",
+        format!(
+            "{} ({} {}-{}) is built for none of {}'s targets",
+            pkg.file.display(),
+            pkg.name,
+            pkg.version,
+            pkg.release,
+            ctx.policy.name
+        ),
+        Some(Location::file(path)),
+        format!("{} ships: {}", ctx.policy.name, names.join(", ")),
+    );
+}
+
+/// `package-arch` and `target-retired` for a package placed on `target`.
+fn on_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package, target: &Target) {
+    let path = ctx.package_path(pkg);
+    if !target.arch.iter().any(|a| a == &pkg.arch) {
+        sink.push(
+            "package-arch",
+            format!(
+                "{} is built for architecture `{}`, which {} does not carry",
+                pkg.file.display(),
+                pkg.arch,
+                target.name
+            ),
+            Some(Location::file(path.clone())),
+            format!("build it for one of: {}", target.arch.join(", ")),
+        );
+    }
+    if ctx.policy.target_retired(target) {
+        sink.push(
+            "target-retired",
+            format!(
+                "{} is built for {}, which {} no longer accepts since {}",
+                pkg.file.display(),
+                target.name,
+                ctx.policy.name,
+                target.retired_in.as_deref().unwrap_or("?")
+            ),
+            Some(Location::file(path)),
+            "stop building packages for this target".into(),
+        );
+    }
+}
+
+/// `target-missing`: a required, live target got no package.
+fn missing_target(ctx: &Ctx, sink: &mut Sink, t: &Target) {
+    let (message, hint) = match &ctx.facts.artifacts {
+        None => (
+            format!(
+                "no package for {} ({} requires {} packages for it); no --artifacts directory was given",
+                t.name,
+                ctx.policy.name,
+                ext(t.format)
+            ),
+            "pass the directory holding the release's .rpm and .deb files with --artifacts DIR"
+                .to_string(),
+        ),
+        Some(dir) => (
+            format!(
+                "no package for {} under {} ({} requires {} packages for it)",
+                t.name,
+                dir.display(),
+                ctx.policy.name,
+                ext(t.format)
+            ),
+            format!(
+                "build a {} whose {} contains one of: {} (or put it in a directory named so)",
+                ext(t.format),
+                match t.format {
+                    Format::Rpm => "release (the %{dist} tag)",
+                    Format::Deb => "revision",
+                },
+                t.markers.join(", ")
+            ),
+        ),
+    };
+    let location = ctx.facts.artifacts.clone().map(Location::file);
+    sink.push("target-missing", message, location, hint);
+}
+
+fn ext(f: Format) -> &'static str {
+    match f {
+        Format::Rpm => ".rpm",
+        Format::Deb => ".deb",
+    }
+}

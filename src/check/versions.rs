@@ -1,0 +1,59 @@
+//! The tag and the packages' versions: `tag-semver`, `package-version`.
+
+use super::{Ctx, Location, Sink};
+
+pub(super) fn check_tag(ctx: &Ctx, sink: &mut Sink) {
+    if let Some(problem) = &ctx.tag.problem {
+        let hint = match &problem.suggestion {
+            Some(s) => {
+                format!("tag the release as `{s}` (semantic versioning, https://semver.org)")
+            }
+            None => "tag releases as MAJOR.MINOR.PATCH, e.g. `1.4.0` (https://semver.org)".into(),
+        };
+        sink.push("tag-semver", problem.message.clone(), None, hint);
+    }
+}
+
+/// The package release without its dist part: `1.el9` -> `1`, `1~xenial` -> `1`.
+pub(super) fn release_number(release: &str) -> &str {
+    release
+        .split(['.', '~', '+', '_'])
+        .next()
+        .unwrap_or(release)
+}
+
+pub(super) fn check_versions(ctx: &Ctx, sink: &mut Sink) {
+    let want = ctx.tag.wanted();
+    for pkg in &ctx.facts.packages {
+        let path = ctx.package_path(pkg);
+        if !ctx.tag.matches(&pkg.version) {
+            sink.push(
+                "package-version",
+                format!(
+                    "{} is version {} but the tag `{}` releases {}",
+                    pkg.file.display(),
+                    pkg.version,
+                    ctx.tag.tag,
+                    want
+                ),
+                Some(Location::file(path)),
+                format!("rebuild the package from the tagged commit with version {want}"),
+            );
+        } else if let Some(rel) = &ctx.tag.package_release
+            && release_number(&pkg.release) != rel
+        {
+            sink.push(
+                "package-version",
+                format!(
+                    "{} is package release {} but the tag `{}` names package release {}",
+                    pkg.file.display(),
+                    release_number(&pkg.release),
+                    ctx.tag.tag,
+                    rel
+                ),
+                Some(Location::file(path)),
+                format!("rebuild it with `Release: {rel}%{{?dist}}` (or Debian revision {rel}), or tag {want}-{}", release_number(&pkg.release)),
+            );
+        }
+    }
+}

@@ -1,0 +1,183 @@
+use time::macros::date;
+
+use super::*;
+
+#[test]
+fn kac_fixture() {
+    let (path, text) = fixture("keep-a-changelog.md");
+    let entries = parse_keep_a_changelog(&path, &text).unwrap();
+    assert_eq!(
+        versions(&entries),
+        [
+            ("2.1.0", "2.1.0", Some(date!(2024 - 09 - 18))),
+            ("2.0.1", "2.0.1", Some(date!(2024 - 03 - 04))),
+            ("2.0.0", "2.0.0", Some(date!(2023 - 11 - 20))),
+            ("1.9.1", "1.9.1", None),
+        ]
+    );
+    let first = &entries[0];
+    assert_eq!(
+        (first.kind, first.line, first.body_line),
+        (ChangelogKind::KeepAChangelog, 14, 16)
+    );
+    assert_eq!(first.file, path);
+    // The fenced `## [...]` line is body text, not a heading.
+    assert!(
+        first
+            .body
+            .contains("## [this is not a heading]\n[unloader]")
+    );
+    assert!(first.body.starts_with("### Added\n\n- `--dry-run`"));
+    assert!(first.body.ends_with("```"));
+    // Link reference definitions at the end are not part of the last body.
+    assert_eq!(
+        entries[3].body,
+        "### Fixed\n\n- Packaging: include the systemd unit in the RPM."
+    );
+    // Body lines map 1:1 to file lines.
+    let lines: Vec<&str> = text.lines().collect();
+    for e in &entries {
+        for (i, l) in e.body.lines().enumerate() {
+            assert_eq!(lines[e.body_line - 1 + i].trim(), l.trim());
+        }
+    }
+}
+
+#[test]
+fn kac_heading_variants() {
+    let text = "## [1.0.0] - 2024-01-02\n## 0.9 - 2023-12-01\n## [0.8] – 2023-11-01\n\
+                ## [0.7] - 2023-10-01 [YANKED]\n## [0.6] [yanked]\n## [0.5]-2023-08-01\n\
+                ## [0.4](https://example.org/compare/0.3...0.4) - 2023-07-01\n## v0.3\n\
+                ## [not-semver_1] - 2023-06-01\n";
+    assert_eq!(
+        versions(&kac(text).unwrap()),
+        [
+            ("1.0.0", "1.0.0", Some(date!(2024 - 01 - 02))),
+            ("0.9", "0.9", Some(date!(2023 - 12 - 01))),
+            ("0.8", "0.8", Some(date!(2023 - 11 - 01))),
+            ("0.7", "0.7", Some(date!(2023 - 10 - 01))),
+            ("0.6", "0.6", None),
+            ("0.5", "0.5", Some(date!(2023 - 08 - 01))),
+            ("0.4", "0.4", Some(date!(2023 - 07 - 01))),
+            ("v0.3", "v0.3", None),
+            ("not-semver_1", "not-semver_1", Some(date!(2023 - 06 - 01))),
+        ]
+    );
+}
+
+#[test]
+fn kac_unreleased_and_sections_skipped() {
+    let text = "# Changelog\n## [UNRELEASED]\n- wip\n## Unreleased - 2024-01-01\n- wip\n\
+                ## [1.0.0] - 2024-01-02\n- done\n## Contributors\n- someone\n### 1.2.3\n";
+    let entries = kac(text).unwrap();
+    assert_eq!(
+        versions(&entries),
+        [("1.0.0", "1.0.0", Some(date!(2024 - 01 - 02)))]
+    );
+    // A non-version `##` section ends the entry; `###` does not.
+    assert_eq!(entries[0].body, "- done");
+    assert_eq!((entries[0].line, entries[0].body_line), (6, 7));
+}
+
+#[test]
+fn kac_crlf_bom_and_empty_body() {
+    let text = "\u{feff}# Changelog\r\n\r\n## [1.0.1] - 2024-02-03\r\n\r\n## [1.0.0] - 2024-01-02\r\n- first  \r\n\r\n";
+    let entries = kac(text).unwrap();
+    assert_eq!(entries[0].body, "");
+    assert_eq!(entries[0].body_line, 3);
+    assert_eq!(entries[1].body, "- first");
+    assert_eq!(entries[1].body_line, 6);
+    assert!(kac("").unwrap().is_empty());
+}
+
+#[test]
+fn kac_code_fence_variants() {
+    let text = "## [1.0.0] - 2024-01-02\n~~~~markdown\n## [9.9.9] - bad\n```\n## [8] - bad\n~~~~\n\
+                ## [0.1.0] - 2023-01-01\n";
+    let entries = kac(text).unwrap();
+    assert_eq!(versions(&entries).len(), 2);
+    assert!(entries[0].body.contains("## [8] - bad"));
+}
+
+#[test]
+fn kac_bad_date_fixture() {
+    let (path, text) = fixture("kac-bad-date.md");
+    let err = parse_keep_a_changelog(&path, &text).unwrap_err();
+    assert_eq!(
+        (err.file(), err.line(), err.column()),
+        (path.as_path(), 5, Some(15))
+    );
+    assert_msg(
+        &err,
+        "tests/fixtures/changelog/kac-bad-date.md:5",
+        &["`18/09/2024`", "YYYY-MM-DD", "## [1.2.3] - 2024-09-18"],
+    );
+}
+
+#[test]
+fn kac_date_errors() {
+    for (heading, found, why) in [
+        (
+            "## [1.0.0] - 2024-13-45",
+            "2024-13-45",
+            "there is no month 13",
+        ),
+        (
+            "## [1.0.0] - 2023-02-29",
+            "2023-02-29",
+            "not a date that exists",
+        ),
+        (
+            "## [1.0.0] - 2024-9-8",
+            "2024-9-8",
+            "not in YYYY-MM-DD form",
+        ),
+        (
+            "## [1.0.0] (2024-09-18)",
+            "(2024-09-18)",
+            "followed by ` - `",
+        ),
+        ("## [1.0.0] -", "-", "no date after the separator"),
+        (
+            "## 1.0.0 - 2024-09-18 extra",
+            "2024-09-18 extra",
+            "YYYY-MM-DD form",
+        ),
+    ] {
+        let err = kac(&format!("# Changelog\n\n{heading}\n")).unwrap_err();
+        assert!(matches!(err, ChangelogError::KacDate { .. }), "{heading}");
+        assert_msg(
+            &err,
+            "CHANGELOG.md:3:",
+            &[&format!("`{found}`"), why, "YYYY-MM-DD", heading],
+        );
+    }
+}
+
+#[test]
+fn kac_version_errors() {
+    for (heading, why) in [
+        ("## [] - 2024-09-18", "empty"),
+        ("## [ ] - 2024-09-18", "empty"),
+        ("## [1.0 beta] - 2024-09-18", "whitespace"),
+        ("## [1.0.0 - 2024-09-18", "never closed"),
+    ] {
+        let err = kac(&format!("{heading}\n")).unwrap_err();
+        assert!(
+            matches!(err, ChangelogError::KacVersion { .. }),
+            "{heading}"
+        );
+        assert_eq!(err.line(), 1);
+        assert_msg(
+            &err,
+            "CHANGELOG.md:1:",
+            &[why, heading, "## [1.2.3] - 2024-09-18"],
+        );
+    }
+}
+
+#[test]
+fn kac_error_message_snapshot() {
+    let err = kac("## [1.0.0] - 2024-13-45\n").unwrap_err();
+    insta::assert_snapshot!(err, @"CHANGELOG.md:1:14: invalid release date in Keep a Changelog heading: there is no month 13; found `2024-13-45` in `## [1.0.0] - 2024-13-45`. The date must be YYYY-MM-DD (ISO 8601) after a `-` separator, e.g. `## [1.2.3] - 2024-09-18`, optionally followed by ` [YANKED]`");
+}
