@@ -198,10 +198,11 @@ impl ChangelogError {
                 clip(found),
                 clip(heading)
             ),
-            // `fmt` dispatches by family, so no other variant arrives here.
+            // `fmt` dispatches by family, so no other variant arrives here; if
+            // one did, its fields still say what went wrong.
             other => {
                 debug_assert!(false, "{other:?} is not a Keep a Changelog error");
-                Ok(())
+                write!(f, "{other:?}")
             }
         }
     }
@@ -254,10 +255,11 @@ impl ChangelogError {
                  by two spaces, and a trailer such as {DEB_TRAILER_EXAMPLE}",
                 clip(found)
             ),
-            // `fmt` dispatches by family, so no other variant arrives here.
+            // `fmt` dispatches by family, so no other variant arrives here; if
+            // one did, its fields still say what went wrong.
             other => {
                 debug_assert!(false, "{other:?} is not a debian/changelog error");
-                Ok(())
+                write!(f, "{other:?}")
             }
         }
     }
@@ -292,10 +294,11 @@ impl ChangelogError {
                  (rpmbuild rejects this too)",
                 clip(found)
             ),
-            // `fmt` dispatches by family, so no other variant arrives here.
+            // `fmt` dispatches by family, so no other variant arrives here; if
+            // one did, its fields still say what went wrong.
             other => {
                 debug_assert!(false, "{other:?} is not an rpm error");
-                Ok(())
+                write!(f, "{other:?}")
             }
         }
     }
