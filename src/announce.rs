@@ -208,74 +208,7 @@ pub fn data(
         .collect();
     let items: Vec<serde_json::Value> = products
         .iter()
-        .map(|c| {
-            let s = &c.state;
-            let r = s.release.clone().unwrap_or_default();
-            let targets: Vec<&str> = r.targets.iter().map(|t| t.name.as_str()).collect();
-            let only_on = (targets.len() < all_targets.len() && !targets.is_empty())
-                .then(|| targets.join(", "));
-            let qc = s
-                .history
-                .iter()
-                .rev()
-                .find(|t| t.stage == Stage::StagedRollout)
-                .or_else(|| s.history.iter().rev().find(|t| t.stage == Stage::Verification));
-            let mut sites: Vec<serde_json::Value> = s
-                .sites
-                .iter()
-                .map(|(name, site)| {
-                    let answer = match &site.answer {
-                        Some(a) if a.accepted => "accepted",
-                        Some(_) => "rejected",
-                        None => "did not answer",
-                    };
-                    let reports: Vec<serde_json::Value> = site
-                        .reports
-                        .iter()
-                        .map(|rep| json!({"file": rep.file, "url": http(Some(&rep.url)), "link": md_link(&rep.file, Some(&rep.url))}))
-                        .collect();
-                    json!({"name": name, "answer": answer, "reports": reports})
-                })
-                .collect();
-            // Candidates that never answered are part of the verification summary too.
-            for c in &s.candidates {
-                if !s.sites.keys().any(|k| k.eq_ignore_ascii_case(c)) {
-                    sites.push(json!({"name": c, "answer": "did not answer", "reports": []}));
-                }
-            }
-            sites.sort_by_key(|v| v["name"].as_str().map(str::to_string));
-            let docs: Vec<String> = r
-                .documentation
-                .iter()
-                .filter_map(|d| http(Some(d)))
-                .collect();
-            json!({
-                "name": s.key.product,
-                "version": s.key.version,
-                "provider": r.provider,
-                "description": r.description,
-                "targets": targets,
-                "only_on": only_on,
-                "release_notes_url": http(r.release_notes_url.as_deref()),
-                "release_notes_link": link(r.release_notes_url.as_deref()).unwrap_or_else(|| "(not given)".into()),
-                "installation_url": http(r.installation_url.as_deref()),
-                "installation_link": link(r.installation_url.as_deref()),
-                "known_issues_url": http(r.known_issues_url.as_deref()),
-                "known_issues_link": link(r.known_issues_url.as_deref()),
-                "documentation_urls": docs,
-                "documentation": r.documentation.iter().filter_map(|u| link(Some(u))).collect::<Vec<_>>(),
-                "highlights": highlights(&r.notes),
-                "issue_number": c.number,
-                "issue_url": http(Some(&c.url)),
-                "issue_link": md_link(&format!("#{}", c.number), Some(&c.url)),
-                "verification": {
-                    "qc": qc.map(|t| t.actor.clone()).unwrap_or_else(|| "(not recorded)".into()),
-                    "qc_date": qc.map(|t| t.at.date().to_string()).unwrap_or_default(),
-                    "sites": sites,
-                    "waiver": s.waiver.as_ref().map(|w| json!({"actor": w.actor, "text": w.text})),
-                },
-            })
-        })
+        .map(|c| product_data(c, &all_targets))
         .collect();
     json!({
         "distribution": {
@@ -293,6 +226,89 @@ pub fn data(
         "details_url": a.details_url.as_deref().map(fill).and_then(|u| http(Some(&u))),
         "details_link": a.details_url.as_deref().map(fill).map(|u| md_link(&u, Some(&u))),
     })
+}
+
+/// One product's part of the announcement: its release record and how it was verified.
+fn product_data(c: &Candidate, all_targets: &[&str]) -> serde_json::Value {
+    use serde_json::json;
+    let s = &c.state;
+    let r = s.release.clone().unwrap_or_default();
+    let targets: Vec<&str> = r.targets.iter().map(|t| t.name.as_str()).collect();
+    let only_on =
+        (targets.len() < all_targets.len() && !targets.is_empty()).then(|| targets.join(", "));
+    let qc = s
+        .history
+        .iter()
+        .rev()
+        .find(|t| t.stage == Stage::StagedRollout)
+        .or_else(|| {
+            s.history
+                .iter()
+                .rev()
+                .find(|t| t.stage == Stage::Verification)
+        });
+    let sites = sites_data(s);
+    let docs: Vec<String> = r
+        .documentation
+        .iter()
+        .filter_map(|d| http(Some(d)))
+        .collect();
+    json!({
+        "name": s.key.product,
+        "version": s.key.version,
+        "provider": r.provider,
+        "description": r.description,
+        "targets": targets,
+        "only_on": only_on,
+        "release_notes_url": http(r.release_notes_url.as_deref()),
+        "release_notes_link": link(r.release_notes_url.as_deref()).unwrap_or_else(|| "(not given)".into()),
+        "installation_url": http(r.installation_url.as_deref()),
+        "installation_link": link(r.installation_url.as_deref()),
+        "known_issues_url": http(r.known_issues_url.as_deref()),
+        "known_issues_link": link(r.known_issues_url.as_deref()),
+        "documentation_urls": docs,
+        "documentation": r.documentation.iter().filter_map(|u| link(Some(u))).collect::<Vec<_>>(),
+        "highlights": highlights(&r.notes),
+        "issue_number": c.number,
+        "issue_url": http(Some(&c.url)),
+        "issue_link": md_link(&format!("#{}", c.number), Some(&c.url)),
+        "verification": {
+            "qc": qc.map(|t| t.actor.clone()).unwrap_or_else(|| "(not recorded)".into()),
+            "qc_date": qc.map(|t| t.at.date().to_string()).unwrap_or_default(),
+            "sites": sites,
+            "waiver": s.waiver.as_ref().map(|w| json!({"actor": w.actor, "text": w.text})),
+        },
+    })
+}
+
+/// The Early Adopter sites' answers and reports, by name.
+fn sites_data(s: &State) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let mut sites: Vec<serde_json::Value> = s
+        .sites
+        .iter()
+        .map(|(name, site)| {
+            let answer = match &site.answer {
+                Some(a) if a.accepted => "accepted",
+                Some(_) => "rejected",
+                None => "did not answer",
+            };
+            let reports: Vec<serde_json::Value> = site
+                .reports
+                .iter()
+                .map(|rep| json!({"file": rep.file, "url": http(Some(&rep.url)), "link": md_link(&rep.file, Some(&rep.url))}))
+                .collect();
+            json!({"name": name, "answer": answer, "reports": reports})
+        })
+        .collect();
+    // Candidates that never answered are part of the verification summary too.
+    for c in &s.candidates {
+        if !s.sites.keys().any(|k| k.eq_ignore_ascii_case(c)) {
+            sites.push(json!({"name": c, "answer": "did not answer", "reports": []}));
+        }
+    }
+    sites.sort_by_key(|v| v["name"].as_str().map(str::to_string));
+    sites
 }
 
 /// The post-implementation review's questions (seed: release and deployment

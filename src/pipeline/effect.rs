@@ -69,30 +69,7 @@ pub fn on_labels(
     let current = state.stage();
     let mut decision = decide(&policy.pipeline.transitions, current, &on, actor, roles);
     let mut state = state.clone();
-    if let Decision::Accept {
-        to: Stage::ReadyForRelease,
-        ..
-    } = decision
-    {
-        if let Some(text) = reason.map(str::trim).filter(|r| !r.is_empty()) {
-            state.waiver = Some(crate::submission::Note {
-                text: text.to_string(),
-                actor: actor.trim_start_matches('@').to_string(),
-                at: now,
-            });
-        }
-        let blockers = ready_blockers(&state, &policy.pipeline.deadlines, now);
-        if !blockers.is_empty() {
-            decision = Decision::Revert {
-                restore: current,
-                reason: format!(
-                    "Ready for release needs {}; a staged-rollout manager who moves it anyway writes why with `waive REASON` in a comment (or `move --reason`)",
-                    blockers.join(", ")
-                ),
-            };
-            state.waiver = None;
-        }
-    }
+    gate_ready(&mut decision, &mut state, policy, actor, reason, now);
     let mut fx = Effect {
         state: state.clone(),
         ..Effect::default()
@@ -100,19 +77,7 @@ pub fn on_labels(
     match &decision {
         Decision::Nothing => return (decision, Effect::unchanged(&state)),
         Decision::Revert { restore, reason } => {
-            for s in on.iter().filter(|s| *s != restore) {
-                fx.remove_labels.push(s.label());
-            }
-            if !on.contains(restore) {
-                fx.add_labels.push(restore.label());
-            }
-            fx.comments.push(format!(
-                "umd-release put this submission back to **{}**: {}.",
-                restore.name(),
-                crate::submission::neutralize(reason)
-            ));
-            fx.notes
-                .push(format!("put back to {}: {reason}", restore.name()));
+            put_back(&mut fx, &on, *restore, reason);
         }
         Decision::Accept { from, to } => {
             if on.contains(from) {
@@ -134,41 +99,109 @@ pub fn on_labels(
                 from.name(),
                 to.name()
             ));
-            match to {
-                Stage::StagedRollout => {
-                    fx.repository = Some(RepositoryTransition {
-                        from: "untested",
-                        to: "testing",
-                    });
-                    fx.comments.push(call(&fx.state, policy, config));
-                }
-                Stage::Released => {
-                    fx.repository = Some(RepositoryTransition {
-                        from: "testing",
-                        to: "production",
-                    });
-                }
-                // The provider must act on a rejection: the one time a move mentions them.
-                Stage::Rejected => {
-                    let who: Vec<String> = state
-                        .contacts
-                        .iter()
-                        .map(|c| format!("@{}", c.trim_start_matches('@')))
-                        .collect();
-                    fx.comments.push(format!(
-                        "{}{} {} was **rejected** in {} by {}. The reasons are in the comments above; a fixed release is a new submission.",
-                        if who.is_empty() { String::new() } else { format!("{}: ", who.join(" ")) },
-                        state.key.product,
-                        state.key.version,
-                        from.name(),
-                        actor.trim_start_matches('@')
-                    ));
-                }
-                _ => {}
-            }
+            arrive(&mut fx, &state, *from, *to, policy, config, actor);
         }
     }
     (decision, fx)
+}
+
+/// Ready for release waits for the staged rollout conditions unless a written
+/// reason waives them: a move without either is reverted.
+fn gate_ready(
+    decision: &mut Decision,
+    state: &mut State,
+    policy: &Policy,
+    actor: &str,
+    reason: Option<&str>,
+    now: OffsetDateTime,
+) {
+    let current = state.stage();
+    if let Decision::Accept {
+        to: Stage::ReadyForRelease,
+        ..
+    } = *decision
+    {
+        if let Some(text) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+            state.waiver = Some(crate::submission::Note {
+                text: text.to_string(),
+                actor: actor.trim_start_matches('@').to_string(),
+                at: now,
+            });
+        }
+        let blockers = ready_blockers(state, &policy.pipeline.deadlines, now);
+        if !blockers.is_empty() {
+            *decision = Decision::Revert {
+                restore: current,
+                reason: format!(
+                    "Ready for release needs {}; a staged-rollout manager who moves it anyway writes why with `waive REASON` in a comment (or `move --reason`)",
+                    blockers.join(", ")
+                ),
+            };
+            state.waiver = None;
+        }
+    }
+}
+
+/// Undoes a refused move: the labels back to `restore`, and a comment saying why.
+fn put_back(fx: &mut Effect, on: &[Stage], restore: Stage, reason: &str) {
+    for s in on.iter().filter(|s| **s != restore) {
+        fx.remove_labels.push(s.label());
+    }
+    if !on.contains(&restore) {
+        fx.add_labels.push(restore.label());
+    }
+    fx.comments.push(format!(
+        "umd-release put this submission back to **{}**: {}.",
+        restore.name(),
+        crate::submission::neutralize(reason)
+    ));
+    fx.notes
+        .push(format!("put back to {}: {reason}", restore.name()));
+}
+
+/// What entering `to` brings besides the history: a repository move, the call
+/// to Early Adopters, the provider told of a rejection.
+fn arrive(
+    fx: &mut Effect,
+    state: &State,
+    from: Stage,
+    to: Stage,
+    policy: &Policy,
+    config: &TrackerConfig,
+    actor: &str,
+) {
+    match to {
+        Stage::StagedRollout => {
+            fx.repository = Some(RepositoryTransition {
+                from: "untested",
+                to: "testing",
+            });
+            fx.comments.push(call(&fx.state, policy, config));
+        }
+        Stage::Released => {
+            fx.repository = Some(RepositoryTransition {
+                from: "testing",
+                to: "production",
+            });
+        }
+        // The provider must act on a rejection: the one time a move mentions them.
+        Stage::Rejected => {
+            let who: Vec<String> = state
+                .contacts
+                .iter()
+                .map(|c| format!("@{}", c.trim_start_matches('@')))
+                .collect();
+            fx.comments.push(format!(
+                "{}{} {} was **rejected** in {} by {}. The reasons are in the comments above; a fixed release is a new submission.",
+                if who.is_empty() { String::new() } else { format!("{}: ", who.join(" ")) },
+                state.key.product,
+                state.key.version,
+                from.name(),
+                actor.trim_start_matches('@')
+            ));
+        }
+        _ => {}
+    }
 }
 
 /// The call to Early Adopters (seed "Staged Rollout", steps 3 to 6).

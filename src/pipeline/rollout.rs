@@ -88,33 +88,7 @@ pub struct Context<'a> {
 pub fn apply(state: &mut State, cmd: &Command, cx: &Context) -> Outcome {
     let actor = cx.actor.trim_start_matches('@');
     if let Command::Waive { reason } = cmd {
-        let Some(t) = cx
-            .transitions
-            .iter()
-            .find(|t| t.from == Stage::StagedRollout && t.to == Stage::ReadyForRelease)
-        else {
-            return Outcome::Refused(
-                "this distribution has no move from Staged Rollout to Ready for release".into(),
-            );
-        };
-        if !cx.roles.contains(&t.role) {
-            return Outcome::Refused(format!(
-                "waiving staged rollout needs the {} role, which {actor} does not hold",
-                t.role
-            ));
-        }
-        if state.stage() != Stage::StagedRollout {
-            return Outcome::Refused(format!(
-                "the submission is in {}, not Staged Rollout: there is nothing to waive",
-                state.stage().name()
-            ));
-        }
-        state.waiver = Some(Note {
-            text: reason.clone(),
-            actor: actor.to_string(),
-            at: cx.now,
-        });
-        return Outcome::Recorded(format!("staged rollout waived by {actor}"));
+        return waive(state, reason, cx);
     }
     let site = match cmd {
         Command::Accept { site } | Command::Reject { site } | Command::Report { site, .. } => site,
@@ -195,6 +169,39 @@ pub fn apply(state: &mut State, cmd: &Command, cx: &Context) -> Outcome {
         }
         Command::Waive { .. } => unreachable!("handled above"),
     }
+}
+
+/// A staged-rollout manager's written reason to finish staged rollout without
+/// its usual conditions: they must hold the role of that move.
+fn waive(state: &mut State, reason: &str, cx: &Context) -> Outcome {
+    let actor = cx.actor.trim_start_matches('@');
+    let Some(t) = cx
+        .transitions
+        .iter()
+        .find(|t| t.from == Stage::StagedRollout && t.to == Stage::ReadyForRelease)
+    else {
+        return Outcome::Refused(
+            "this distribution has no move from Staged Rollout to Ready for release".into(),
+        );
+    };
+    if !cx.roles.contains(&t.role) {
+        return Outcome::Refused(format!(
+            "waiving staged rollout needs the {} role, which {actor} does not hold",
+            t.role
+        ));
+    }
+    if state.stage() != Stage::StagedRollout {
+        return Outcome::Refused(format!(
+            "the submission is in {}, not Staged Rollout: there is nothing to waive",
+            state.stage().name()
+        ));
+    }
+    state.waiver = Some(Note {
+        text: reason.to_string(),
+        actor: actor.to_string(),
+        at: cx.now,
+    });
+    Outcome::Recorded(format!("staged rollout waived by {actor}"))
 }
 
 /// Checks a report link and returns its file name, or says what is wrong.

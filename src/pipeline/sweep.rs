@@ -146,7 +146,20 @@ pub fn sweep(
 ) -> Effect {
     let mut s = Effect::unchanged(state);
     let stage = state.stage();
-    // Drift: the labels must show exactly the recorded stage.
+    repair_stage_label(&mut s, labels, state);
+    flag_delayed(&mut s, labels, state, policy, config, now);
+    if stage == Stage::StagedRollout
+        && !state.reminded
+        && ack_due(state, policy).is_some_and(|due| now > due)
+    {
+        remind_early_adopters(&mut s, state, policy, config);
+    }
+    s
+}
+
+/// Drift: the labels must show exactly the recorded stage.
+fn repair_stage_label(s: &mut Effect, labels: &[String], state: &State) {
+    let stage = state.stage();
     let on: Vec<Stage> = labels.iter().filter_map(|l| Stage::from_label(l)).collect();
     if on != [stage] {
         for extra in on.iter().filter(|l| **l != stage) {
@@ -166,7 +179,18 @@ pub fn sweep(
         s.notes
             .push(format!("state label repaired to {}", stage.label()));
     }
-    // Delayed goes with the stage: set once when its deadline passes, dropped when the stage moves on.
+}
+
+/// Delayed goes with the stage: set once when its deadline passes, dropped when the stage moves on.
+fn flag_delayed(
+    s: &mut Effect,
+    labels: &[String],
+    state: &State,
+    policy: &Policy,
+    config: &TrackerConfig,
+    now: OffsetDateTime,
+) {
+    let stage = state.stage();
     let has_delayed = labels.iter().any(|l| l == DELAYED_LABEL);
     let late = stage_deadline(state, policy).filter(|(_, due)| now > *due);
     match (late, state.delayed == Some(stage)) {
@@ -212,49 +236,46 @@ pub fn sweep(
         }
         _ => {}
     }
-    // Early Adopters: one reminder after the acknowledgement deadline, with a
-    // call for volunteers to every other site if nobody has accepted.
-    if stage == Stage::StagedRollout
-        && !state.reminded
-        && ack_due(state, policy).is_some_and(|due| now > due)
-    {
-        let called = called_sites(state, config);
-        let silent = silent_sites(state, config);
-        let accepted = state
-            .sites
-            .values()
-            .any(|r| r.answer.as_ref().is_some_and(|a| a.accepted));
-        let others: Vec<&String> = config
-            .early_adopters
-            .keys()
-            .filter(|n| !called.contains(n))
-            .collect();
-        let mut text = String::new();
-        if !silent.is_empty() {
-            let names: Vec<&str> = silent.iter().map(|s| s.as_str()).collect();
-            text.push_str(&format!(
-                "{}: reminder: the staged rollout call has had no answer from {} (due {}). Answer with `accept NGI-Site` or `reject NGI-Site` on a line of its own.",
-                mentions(config, &silent).join(" "),
-                names.join(", "),
-                ack_due(state, policy).map(when).unwrap_or_default()
-            ));
-        }
-        if !accepted && !others.is_empty() {
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            text.push_str(&format!(
-                "{}: no Early Adopter site has accepted this staged rollout yet. Volunteers are welcome: answer `accept NGI-Site` to take it.",
-                mentions(config, &others).join(" ")
-            ));
-        }
-        s.state.reminded = true;
-        if !text.is_empty() {
-            s.comments.push(text);
-            s.notes.push("Early Adopters reminded".into());
-        }
+}
+
+/// Early Adopters: one reminder after the acknowledgement deadline, with a
+/// call for volunteers to every other site if nobody has accepted.
+fn remind_early_adopters(s: &mut Effect, state: &State, policy: &Policy, config: &TrackerConfig) {
+    let called = called_sites(state, config);
+    let silent = silent_sites(state, config);
+    let accepted = state
+        .sites
+        .values()
+        .any(|r| r.answer.as_ref().is_some_and(|a| a.accepted));
+    let others: Vec<&String> = config
+        .early_adopters
+        .keys()
+        .filter(|n| !called.contains(n))
+        .collect();
+    let mut text = String::new();
+    if !silent.is_empty() {
+        let names: Vec<&str> = silent.iter().map(|s| s.as_str()).collect();
+        text.push_str(&format!(
+            "{}: reminder: the staged rollout call has had no answer from {} (due {}). Answer with `accept NGI-Site` or `reject NGI-Site` on a line of its own.",
+            mentions(config, &silent).join(" "),
+            names.join(", "),
+            ack_due(state, policy).map(when).unwrap_or_default()
+        ));
     }
-    s
+    if !accepted && !others.is_empty() {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&format!(
+            "{}: no Early Adopter site has accepted this staged rollout yet. Volunteers are welcome: answer `accept NGI-Site` to take it.",
+            mentions(config, &others).join(" ")
+        ));
+    }
+    s.state.reminded = true;
+    if !text.is_empty() {
+        s.comments.push(text);
+        s.notes.push("Early Adopters reminded".into());
+    }
 }
 
 /// A submission request (issue form) still open after the injection deadline

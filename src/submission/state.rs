@@ -1,0 +1,154 @@
+//! The machine-readable state kept in the body, and what it records.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::key::Key;
+use crate::stage::Stage;
+
+/// One stage change, as recorded in the machine block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    pub stage: Stage,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+}
+
+/// A package as the submission records it, to tell what changed on a re-run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRef {
+    pub file: String,
+    pub sha256: String,
+}
+
+/// The machine-readable block kept in the body. Fields after `passed` came
+/// with the pipeline; they default so older bodies still parse.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct State {
+    pub key: Key,
+    pub history: Vec<Transition>,
+    pub packages: Vec<PackageRef>,
+    pub passed: bool,
+    /// The Technology Provider's GitHub handles (Product ID Card), told about delays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<String>,
+    /// Early Adopter sites the Product ID Card proposes (`NGI-Site`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+    /// Staged rollout: each site's acknowledgement and reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sites: BTreeMap<String, Site>,
+    /// The stage that was flagged Delayed (the flag goes with the stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delayed: Option<Stage>,
+    /// Early Adopters were reminded (and volunteers called) in this staged rollout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminded: bool,
+    /// A staged-rollout manager's written reason to finish staged rollout
+    /// without the usual exposure, report or acceptance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Note>,
+    /// The one status comment, edited in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_comment: Option<u64>,
+    /// What announcements and EGI's release records need, captured at submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<Release>,
+}
+
+/// A product release as the distribution's records describe it, from the
+/// Product ID Card and the check at submission time. Untrusted text: escape
+/// it where it is rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Release {
+    pub tag: String,
+    pub provider: String,
+    pub description: String,
+    /// Support address (EGI's `contact`).
+    pub contact: String,
+    /// Team leader's address (EGI's `technicalContact`), else the support address.
+    pub technical_contact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_notes_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_issues_url: Option<String>,
+    /// Documentation links (installation, configuration, others).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documentation: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    /// The release notes (the changelog section), cut to [`NOTES_MAX`] characters.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// Targets the release ships packages for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<ReleaseTarget>,
+}
+
+/// The release notes kept in the state block are cut here: the body has them whole.
+pub const NOTES_MAX: usize = 4000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReleaseTarget {
+    /// Target id, e.g. `centos7` (EGI's `platform`).
+    pub id: String,
+    pub name: String,
+    pub arch: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Package file names, or their download URLs when known.
+    pub packages: Vec<String>,
+}
+
+/// What a site said during staged rollout.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Site {
+    /// The latest acknowledgement: accept (true) or reject (false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<Report>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub accepted: bool,
+    pub actor: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A staged rollout report: a link whose file name follows the seed's convention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub url: String,
+    pub file: String,
+    pub actor: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Something a person wrote that the pipeline keeps (a waiver's reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+    pub actor: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl State {
+    pub fn stage(&self) -> Stage {
+        self.history.last().map_or(Stage::Unverified, |t| t.stage)
+    }
+
+    /// When the current stage was entered.
+    pub fn since(&self) -> Option<OffsetDateTime> {
+        self.history.last().map(|t| t.at)
+    }
+}
