@@ -5,56 +5,14 @@
 mod support;
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::fake_github::{FakeGitHub, LoggedRequest};
+use support::fake_github::FakeGitHub;
+use support::forge::github::{OWNER, REPO, TOKEN, config, fake, tracker};
+use support::forge::{epoch, s, summary};
 use umd_release::policy::tracker_config::TrackerConfig;
 use umd_release::tracker::github::{Auth, GitHubConfig, GitHubTracker, Secret};
 use umd_release::tracker::roles::roles_of;
 use umd_release::tracker::{EventKind, Label, Tracker, TrackerError};
-
-const OWNER: &str = "EGI-Federation";
-const REPO: &str = "umd-submissions";
-const TOKEN: &str = "ghp_fakeTokenThatMustNeverBePrinted0001";
-
-fn fake() -> FakeGitHub {
-    let fake = FakeGitHub::start();
-    fake.add_repo(OWNER, REPO);
-    fake.set_token(TOKEN);
-    fake
-}
-
-fn config(fake: &FakeGitHub, token: &str, max_wait_secs: u64) -> GitHubConfig {
-    GitHubConfig {
-        api_url: fake.url(),
-        owner: OWNER.into(),
-        repo: REPO.into(),
-        auth: Auth::Token(Secret::new(token)),
-        max_wait: Duration::from_secs(max_wait_secs),
-    }
-}
-
-fn tracker(fake: &FakeGitHub) -> GitHubTracker {
-    GitHubTracker::new(config(fake, TOKEN, 30)).unwrap()
-}
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
-
-fn epoch() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// `(method, path, status)` of each logged request, for compact assertions.
-fn summary(log: &[LoggedRequest]) -> Vec<(String, String, u16)> {
-    log.iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.status))
-        .collect()
-}
 
 fn issues_path() -> String {
     format!("/repos/{OWNER}/{REPO}/issues")

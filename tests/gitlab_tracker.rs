@@ -5,57 +5,15 @@
 
 mod support;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use support::fake_gitlab::{self, FakeGitLab, LoggedRequest};
+use support::fake_gitlab::{self, FakeGitLab};
+use support::forge::gitlab::{PROJECT, PROJECT_ID, TOKEN, config, fake, tracker};
+use support::forge::{epoch, s, summary};
 use support::{demo_dir, demo_repo, run, umd};
 use umd_release::policy::tracker_config::PermissionLevel;
-use umd_release::tracker::github::Secret;
 use umd_release::tracker::gitlab::{GitLabConfig, GitLabTracker};
 use umd_release::tracker::{EventKind, Label, Tracker, TrackerError};
-
-const PROJECT: &str = "egi/umd-tracker";
-/// The project's `:id` as the tracker sends it.
-const PROJECT_ID: &str = "egi%2Fumd-tracker";
-const TOKEN: &str = "glpat-fakeTokenThatMustNeverBePrinted01";
-
-fn fake() -> FakeGitLab {
-    let fake = FakeGitLab::start();
-    fake.add_project(PROJECT);
-    fake.set_token(TOKEN);
-    fake
-}
-
-fn config(fake: &FakeGitLab, token: &str, max_wait_secs: u64) -> GitLabConfig {
-    GitLabConfig {
-        api_url: fake.url(),
-        project: PROJECT.into(),
-        token: Secret::new(token),
-        max_wait: Duration::from_secs(max_wait_secs),
-    }
-}
-
-fn tracker(fake: &FakeGitLab) -> GitLabTracker {
-    GitLabTracker::new(config(fake, TOKEN, 30)).unwrap()
-}
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
-
-fn epoch() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// `(method, path, status)` of each logged request, for compact assertions.
-fn summary(log: &[LoggedRequest]) -> Vec<(String, String, u16)> {
-    log.iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.status))
-        .collect()
-}
 
 fn api(rest: &str) -> String {
     format!("/api/v4/projects/{PROJECT_ID}{rest}")
