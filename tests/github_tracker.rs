@@ -8,7 +8,7 @@ use std::path::Path;
 
 use support::fake_github::FakeGitHub;
 use support::forge::github::{OWNER, REPO, TOKEN, config, fake, tracker};
-use support::forge::{epoch, s, summary};
+use support::forge::{epoch, forge_error, s, summary};
 use umd_release::policy::tracker_config::TrackerConfig;
 use umd_release::tracker::github::{Auth, GitHubConfig, GitHubTracker, Secret};
 use umd_release::tracker::roles::roles_of;
@@ -291,16 +291,7 @@ fn refused_token_is_explained_and_never_shown() {
     let wrong = "ghp_wrongTokenThatMustNeverBePrinted0002";
     let t = GitHubTracker::new(config(&fake, wrong, 30)).unwrap();
     let err = t.list_issues(None, false).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(401),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 401);
     let msg = err.to_string();
     assert!(msg.contains("token was refused (401)") && msg.contains("UMD_RELEASE_TOKEN"));
 
@@ -425,16 +416,7 @@ fn server_errors_back_off_then_succeed() {
     fake.clear_log();
     fake.fail_next("POST /repos/", 1, 502, &[]);
     let err = t.create_issue("a", "T", "", &[]).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(502),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 502);
     assert_eq!(fake.requests().len(), 1);
     assert!(fake.issues(OWNER, REPO).is_empty());
 }
@@ -468,16 +450,7 @@ fn forbidden_without_rate_limit_fails_at_once() {
     // which GitHub asks for a minute's pause, beyond this 5 s cap: no retry.
     fake.fail_next("GET /repos/", 1, 403, &[]);
     let err = t.list_labels().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(403),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 403);
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -756,14 +729,5 @@ fn role_requests_are_retried_and_failures_are_errors() {
     // A refused token is an error, never "no role".
     fake.fail_next("/memberships/", 1, 401, &[]);
     let err = roles_of(&t, &c, "wendy").unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(401),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 401);
 }

@@ -343,15 +343,7 @@ fn a_registry_mixing_github_and_gitlab_products_files_both() {
     let gh = FakeGitHub::start();
     gh.add_repo("egi", "umd-tracker");
     gh.set_token(GH_TOKEN);
-    gh.add_repo("example-org", "site-info-publisher");
-    for f in ["umd-product.yaml", "CHANGELOG.md", "debian/changelog"] {
-        gh.set_file(
-            "example-org",
-            "site-info-publisher",
-            f,
-            &std::fs::read_to_string(demo_dir().join(f)).unwrap(),
-        );
-    }
+    support::demo_sources(&gh);
     gh.add_release(
         "example-org",
         "site-info-publisher",

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use support::fake_gitlab::{self, FakeGitLab};
 use support::forge::gitlab::{PROJECT, PROJECT_ID, TOKEN, config, fake, tracker};
-use support::forge::{epoch, s, summary};
+use support::forge::{epoch, forge_error, s, summary};
 use support::{demo_dir, demo_repo, run, umd};
 use umd_release::policy::tracker_config::PermissionLevel;
 use umd_release::tracker::gitlab::{GitLabConfig, GitLabTracker};
@@ -366,16 +366,7 @@ fn rate_limits_are_waited_out_up_to_the_cap() {
     let started = Instant::now();
     let err = impatient.get_issue(1).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(429),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 429);
     assert!(err.to_string().contains("UMD_RELEASE_MAX_WAIT"), "{err}");
     // Without Retry-After, RateLimit-Reset says how long.
     fake.fail_next(
@@ -402,16 +393,7 @@ fn server_errors_are_retried_except_for_creates() {
     fake.fail_next(&format!("POST {}", api("/issues")), 1, 500, &[]);
     fake.clear_log();
     let err = t.create_issue("a", "T", "", &[]).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(500),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 500);
     assert_eq!(fake.requests().len(), 1);
     assert_eq!(fake.issues(PROJECT).len(), 1);
 
@@ -429,16 +411,7 @@ fn refused_token_says_what_to_do_and_is_never_printed() {
     let wrong = "glpat-WRONGwrongWRONG0123456789";
     let t = GitLabTracker::new(config(&fake, wrong, 30)).unwrap();
     let err = t.list_issues(None, false).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(401),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 401);
     let msg = err.to_string();
     assert!(
         msg.contains("UMD_RELEASE_TOKEN") && msg.contains("`api` scope"),

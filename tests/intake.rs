@@ -21,15 +21,7 @@ fn intake(gh: &FakeGitHub, registry: &Path, state: &Path) -> support::Run {
 
 /// The demo product as a provider publishes it: sources in the repository, packages on the release.
 fn publish_demo(gh: &FakeGitHub, tamper: bool) {
-    gh.add_repo("example-org", "site-info-publisher");
-    for f in ["umd-product.yaml", "CHANGELOG.md", "debian/changelog"] {
-        gh.set_file(
-            "example-org",
-            "site-info-publisher",
-            f,
-            &std::fs::read_to_string(demo_dir().join(f)).unwrap(),
-        );
-    }
+    support::demo_sources(gh);
     let mut assets = Vec::new();
     for name in [
         "site-info-publisher-1.4.0-1.el7.noarch.rpm",

@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::fake_http::Logged;
+use umd_release::tracker::TrackerError;
 
 pub fn s(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| x.to_string()).collect()
@@ -22,6 +23,15 @@ pub fn summary<E>(log: &[Logged<E>]) -> Vec<(String, String, u16)> {
     log.iter()
         .map(|r| (r.method.clone(), r.path.clone(), r.status))
         .collect()
+}
+
+/// Asserts that `err` is the forge's failure with HTTP `status`.
+#[track_caller]
+pub fn forge_error(err: &TrackerError, status: u16) {
+    assert!(
+        matches!(err, TrackerError::Forge { status: Some(s), .. } if *s == status),
+        "{err}"
+    );
 }
 
 /// The GitHub tracker on `EGI-Federation/umd-submissions`.

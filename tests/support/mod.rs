@@ -186,3 +186,16 @@ pub fn no_leak(r: &Run, tokens: &[&str]) {
         );
     }
 }
+
+/// The demo product's sources in `example-org/site-info-publisher` on the fake GitHub.
+pub fn demo_sources(gh: &fake_github::FakeGitHub) {
+    gh.add_repo("example-org", "site-info-publisher");
+    for f in ["umd-product.yaml", "CHANGELOG.md", "debian/changelog"] {
+        gh.set_file(
+            "example-org",
+            "site-info-publisher",
+            f,
+            &std::fs::read_to_string(demo_dir().join(f)).unwrap(),
+        );
+    }
+}
