@@ -5,56 +5,14 @@
 mod support;
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::fake_github::{FakeGitHub, LoggedRequest};
+use support::fake_github::FakeGitHub;
+use support::forge::github::{OWNER, REPO, TOKEN, config, fake, tracker};
+use support::forge::{epoch, forge_error, s, summary};
 use umd_release::policy::tracker_config::TrackerConfig;
 use umd_release::tracker::github::{Auth, GitHubConfig, GitHubTracker, Secret};
 use umd_release::tracker::roles::roles_of;
 use umd_release::tracker::{EventKind, Label, Tracker, TrackerError};
-
-const OWNER: &str = "EGI-Federation";
-const REPO: &str = "umd-submissions";
-const TOKEN: &str = "ghp_fakeTokenThatMustNeverBePrinted0001";
-
-fn fake() -> FakeGitHub {
-    let fake = FakeGitHub::start();
-    fake.add_repo(OWNER, REPO);
-    fake.set_token(TOKEN);
-    fake
-}
-
-fn config(fake: &FakeGitHub, token: &str, max_wait_secs: u64) -> GitHubConfig {
-    GitHubConfig {
-        api_url: fake.url(),
-        owner: OWNER.into(),
-        repo: REPO.into(),
-        auth: Auth::Token(Secret::new(token)),
-        max_wait: Duration::from_secs(max_wait_secs),
-    }
-}
-
-fn tracker(fake: &FakeGitHub) -> GitHubTracker {
-    GitHubTracker::new(config(fake, TOKEN, 30)).unwrap()
-}
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
-
-fn epoch() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// `(method, path, status)` of each logged request, for compact assertions.
-fn summary(log: &[LoggedRequest]) -> Vec<(String, String, u16)> {
-    log.iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.status))
-        .collect()
-}
 
 fn issues_path() -> String {
     format!("/repos/{OWNER}/{REPO}/issues")
@@ -333,16 +291,7 @@ fn refused_token_is_explained_and_never_shown() {
     let wrong = "ghp_wrongTokenThatMustNeverBePrinted0002";
     let t = GitHubTracker::new(config(&fake, wrong, 30)).unwrap();
     let err = t.list_issues(None, false).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(401),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 401);
     let msg = err.to_string();
     assert!(msg.contains("token was refused (401)") && msg.contains("UMD_RELEASE_TOKEN"));
 
@@ -467,16 +416,7 @@ fn server_errors_back_off_then_succeed() {
     fake.clear_log();
     fake.fail_next("POST /repos/", 1, 502, &[]);
     let err = t.create_issue("a", "T", "", &[]).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(502),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 502);
     assert_eq!(fake.requests().len(), 1);
     assert!(fake.issues(OWNER, REPO).is_empty());
 }
@@ -510,16 +450,7 @@ fn forbidden_without_rate_limit_fails_at_once() {
     // which GitHub asks for a minute's pause, beyond this 5 s cap: no retry.
     fake.fail_next("GET /repos/", 1, 403, &[]);
     let err = t.list_labels().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(403),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 403);
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -798,14 +729,5 @@ fn role_requests_are_retried_and_failures_are_errors() {
     // A refused token is an error, never "no role".
     fake.fail_next("/memberships/", 1, 401, &[]);
     let err = roles_of(&t, &c, "wendy").unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(401),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 401);
 }

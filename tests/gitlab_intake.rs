@@ -9,7 +9,7 @@ use std::path::Path;
 
 use support::fake_github::FakeGitHub;
 use support::fake_gitlab::{FakeGitLab, LoggedRequest};
-use support::{demo_dir, run, umd};
+use support::{demo_dir, run};
 
 const TOKEN: &str = "glpat-intakeTokenThatMustNeverBePrinted";
 const GH_TOKEN: &str = "ghs_TRACKERtoken0123456789abcdefABCDEF";
@@ -97,27 +97,14 @@ impl Setup {
 
     /// `umd-release intake` on the embedded tracker, GitLab at `api` with `token`.
     fn intake_with(&self, api: &str, token: &str) -> support::Run {
-        let r = run(umd(&[
-            "intake",
-            "--tracker",
-            &self.tracker(),
-            "--registry",
-            self.registry().to_str().unwrap(),
-            "--state",
-            self.state().to_str().unwrap(),
-        ])
-        .env("GITLAB_API_URL", api)
-        .env("GITLAB_TOKEN", token)
-        .env_remove("CI_API_V4_URL")
-        .env_remove("CI_JOB_TOKEN"));
-        for t in [TOKEN, token] {
-            assert!(
-                !r.stdout.contains(t) && !r.stderr.contains(t),
-                "the token leaked:\n{}\n{}",
-                r.stdout,
-                r.stderr
-            );
-        }
+        let r = run(
+            support::intake(&self.tracker(), &self.registry(), &self.state())
+                .env("GITLAB_API_URL", api)
+                .env("GITLAB_TOKEN", token)
+                .env_remove("CI_API_V4_URL")
+                .env_remove("CI_JOB_TOKEN"),
+        );
+        support::no_leak(&r, &[TOKEN, token]);
         r
     }
 
@@ -172,18 +159,11 @@ fn a_release_with_generic_packages_is_filed_once() {
 
     let r = s.intake(&gl);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("CMD-OS 1: created #1 [CMD-OS 1] site-info-publisher 1.4.0"),
-        "{}",
-        r.stdout
+    support::says(
+        &r.stdout,
+        "CMD-OS 1: created #1 [CMD-OS 1] site-info-publisher 1.4.0",
     );
-    assert!(
-        r.stdout
-            .contains("1 products, 0 unchanged, 1 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "1 products, 0 unchanged, 1 releases filed");
     assert!(!r.stdout.contains("no checksum"), "{}", r.stdout);
     let filed = s.filed();
     assert_eq!(filed.len(), 2, "{filed:#?}");
@@ -222,12 +202,7 @@ fn a_release_with_generic_packages_is_filed_once() {
     gl.clear_log();
     let r = s.intake(&gl);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout
-            .contains("1 products, 1 unchanged, 0 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "1 products, 1 unchanged, 0 releases filed");
     let log = gl.requests();
     assert_eq!(
         summary(&log),
@@ -256,22 +231,17 @@ fn a_tampered_package_is_refused_and_nothing_is_filed() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert!(
-        r.stdout.contains(&format!(
+    support::says(
+        &r.stdout,
+        &format!(
             "site-info-publisher v1.4.0: not filed: {RPM}: the download's sha256 is {evil} but GitLab's package registry reports {RPM_SHA256}; the file was altered or the download corrupted"
-        )),
-        "{}",
-        r.stdout
+        ),
     );
     assert!(s.filed().is_empty());
     // Refused is handled: the next run does not download it again.
     gl.clear_log();
     let r = s.intake(&gl);
-    assert!(
-        r.stdout.contains("1 unchanged, 0 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "1 unchanged, 0 releases filed");
     assert_eq!(gl.requests().len(), 1);
 
     // Bytes beyond the size the registry reports are not even downloaded.
@@ -307,28 +277,20 @@ fn a_release_with_plain_links_is_filed_with_locally_computed_checksums() {
     let s = Setup::new(&[("site-info-publisher", &format!("gitlab:{PROJECT}"))]);
     let r = s.intake(&gl);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains(&format!(
+    support::says(
+        &r.stdout,
+        &format!(
             "{RPM}: the forge publishes no checksum for this file; its sha256 {RPM_SHA256} was computed from the download"
-        )),
-        "{}",
-        r.stdout
+        ),
     );
-    assert!(
-        r.stdout
-            .contains(&format!("{DEB}: the forge publishes no checksum")),
-        "{}",
-        r.stdout
+    support::says(
+        &r.stdout,
+        &format!("{DEB}: the forge publishes no checksum"),
     );
-    assert!(
-        r.stdout
-            .contains("1 products, 0 unchanged, 1 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "1 products, 0 unchanged, 1 releases filed");
     let filed = s.filed();
     assert_eq!(filed.len(), 2);
-    assert!(filed[0].1.contains(&rpm), "{}", filed[0].1);
+    support::says(&filed[0].1, &rpm);
     // The links point at another host: fetched without the token.
     let log = gl.requests();
     let elsewhere: Vec<&LoggedRequest> = log
@@ -353,12 +315,9 @@ fn a_release_waits_for_its_packages_then_is_filed() {
     let s = Setup::new(&[("site-info-publisher", &format!("gitlab:{PROJECT}"))]);
     let r = s.intake(&gl);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains(
-            "site-info-publisher v1.4.0: no .rpm or .deb yet (release links, or generic packages of version 1.4.0 or v1.4.0): looked at again next run"
-        ),
-        "{}",
-        r.stdout
+    support::says(
+        &r.stdout,
+        "site-info-publisher v1.4.0: no .rpm or .deb yet (release links, or generic packages of version 1.4.0 or v1.4.0): looked at again next run",
     );
     assert!(s.filed().is_empty());
 
@@ -367,12 +326,7 @@ fn a_release_waits_for_its_packages_then_is_filed() {
     gl.clear_log();
     let r = s.intake(&gl);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("1 products, 0 unchanged, 1 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "1 products, 0 unchanged, 1 releases filed");
     assert!(!r.stdout.contains("no checksum"), "{}", r.stdout);
     assert_eq!(s.filed().len(), 2);
     let log = gl.requests();
@@ -389,15 +343,7 @@ fn a_registry_mixing_github_and_gitlab_products_files_both() {
     let gh = FakeGitHub::start();
     gh.add_repo("egi", "umd-tracker");
     gh.set_token(GH_TOKEN);
-    gh.add_repo("example-org", "site-info-publisher");
-    for f in ["umd-product.yaml", "CHANGELOG.md", "debian/changelog"] {
-        gh.set_file(
-            "example-org",
-            "site-info-publisher",
-            f,
-            &std::fs::read_to_string(demo_dir().join(f)).unwrap(),
-        );
-    }
+    support::demo_sources(&gh);
     gh.add_release(
         "example-org",
         "site-info-publisher",
@@ -425,37 +371,19 @@ fn a_registry_mixing_github_and_gitlab_products_files_both() {
     );
     let state = tmp.path().join("state.json");
     let intake = || {
-        let r = run(umd(&[
-            "intake",
-            "--tracker",
-            "github:egi/umd-tracker",
-            "--registry",
-            registry.to_str().unwrap(),
-            "--state",
-            state.to_str().unwrap(),
-        ])
-        .env("GITHUB_API_URL", gh.url())
-        .env("GITHUB_TOKEN", GH_TOKEN)
-        .env("GITLAB_API_URL", gl.url())
-        .env("GITLAB_TOKEN", TOKEN)
-        .env_remove("CI_API_V4_URL")
-        .env_remove("CI_JOB_TOKEN"));
-        for t in [TOKEN, GH_TOKEN] {
-            assert!(
-                !r.stdout.contains(t) && !r.stderr.contains(t),
-                "a token leaked"
-            );
-        }
+        let r = run(support::intake("github:egi/umd-tracker", &registry, &state)
+            .env("GITHUB_API_URL", gh.url())
+            .env("GITHUB_TOKEN", GH_TOKEN)
+            .env("GITLAB_API_URL", gl.url())
+            .env("GITLAB_TOKEN", TOKEN)
+            .env_remove("CI_API_V4_URL")
+            .env_remove("CI_JOB_TOKEN"));
+        support::no_leak(&r, &[TOKEN, GH_TOKEN]);
         r
     };
     let r = intake();
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("2 products, 0 unchanged, 2 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "2 products, 0 unchanged, 2 releases filed");
     for title in [
         "[CMD-OS 1] site-info-publisher 1.4.0",
         "[CMD-OS 1] glue-publisher 1.4.0",
@@ -488,12 +416,7 @@ fn a_registry_mixing_github_and_gitlab_products_files_both() {
     gl.clear_log();
     let r = intake();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout
-            .contains("2 products, 2 unchanged, 0 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "2 products, 2 unchanged, 0 releases filed");
     let (ghlog, gllog) = (gh.requests(), gl.requests());
     assert_eq!(ghlog.len(), 1, "{ghlog:#?}");
     assert_eq!(ghlog[0].status, 304);
@@ -534,29 +457,19 @@ fn an_unreachable_project_or_a_refused_token_exits_3() {
     ]);
     let r = s.intake(&gl);
     assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains(
-            "gone: cannot list the releases of gitlab:example-org/gone: project example-org/gone (or the token cannot see it) not found"
-        ),
-        "{}",
-        r.stdout
+    support::says(
+        &r.stdout,
+        "gone: cannot list the releases of gitlab:example-org/gone: project example-org/gone (or the token cannot see it) not found",
     );
-    assert!(
-        r.stdout
-            .contains("2 products, 0 unchanged, 1 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "2 products, 0 unchanged, 1 releases filed");
     assert_eq!(s.filed().len(), 2);
 
     // GitLab out of reach.
     let s = Setup::new(&[("site-info-publisher", &format!("gitlab:{PROJECT}"))]);
     let r = s.intake_with("http://127.0.0.1:9/api/v4", TOKEN);
     assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("cannot reach GitLab at http://127.0.0.1:9/api/v4"),
-        "{}",
-        r.stdout
+    support::says(
+        &r.stdout,
+        "cannot reach GitLab at http://127.0.0.1:9/api/v4",
     );
 }

@@ -5,57 +5,15 @@
 
 mod support;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use support::fake_gitlab::{self, FakeGitLab, LoggedRequest};
+use support::fake_gitlab::{self, FakeGitLab};
+use support::forge::gitlab::{PROJECT, PROJECT_ID, TOKEN, config, fake, tracker};
+use support::forge::{epoch, forge_error, s, summary};
 use support::{demo_dir, demo_repo, run, umd};
 use umd_release::policy::tracker_config::PermissionLevel;
-use umd_release::tracker::github::Secret;
 use umd_release::tracker::gitlab::{GitLabConfig, GitLabTracker};
 use umd_release::tracker::{EventKind, Label, Tracker, TrackerError};
-
-const PROJECT: &str = "egi/umd-tracker";
-/// The project's `:id` as the tracker sends it.
-const PROJECT_ID: &str = "egi%2Fumd-tracker";
-const TOKEN: &str = "glpat-fakeTokenThatMustNeverBePrinted01";
-
-fn fake() -> FakeGitLab {
-    let fake = FakeGitLab::start();
-    fake.add_project(PROJECT);
-    fake.set_token(TOKEN);
-    fake
-}
-
-fn config(fake: &FakeGitLab, token: &str, max_wait_secs: u64) -> GitLabConfig {
-    GitLabConfig {
-        api_url: fake.url(),
-        project: PROJECT.into(),
-        token: Secret::new(token),
-        max_wait: Duration::from_secs(max_wait_secs),
-    }
-}
-
-fn tracker(fake: &FakeGitLab) -> GitLabTracker {
-    GitLabTracker::new(config(fake, TOKEN, 30)).unwrap()
-}
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
-
-fn epoch() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// `(method, path, status)` of each logged request, for compact assertions.
-fn summary(log: &[LoggedRequest]) -> Vec<(String, String, u16)> {
-    log.iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.status))
-        .collect()
-}
 
 fn api(rest: &str) -> String {
     format!("/api/v4/projects/{PROJECT_ID}{rest}")
@@ -408,16 +366,7 @@ fn rate_limits_are_waited_out_up_to_the_cap() {
     let started = Instant::now();
     let err = impatient.get_issue(1).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(429),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 429);
     assert!(err.to_string().contains("UMD_RELEASE_MAX_WAIT"), "{err}");
     // Without Retry-After, RateLimit-Reset says how long.
     fake.fail_next(
@@ -444,16 +393,7 @@ fn server_errors_are_retried_except_for_creates() {
     fake.fail_next(&format!("POST {}", api("/issues")), 1, 500, &[]);
     fake.clear_log();
     let err = t.create_issue("a", "T", "", &[]).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(500),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 500);
     assert_eq!(fake.requests().len(), 1);
     assert_eq!(fake.issues(PROJECT).len(), 1);
 
@@ -471,16 +411,7 @@ fn refused_token_says_what_to_do_and_is_never_printed() {
     let wrong = "glpat-WRONGwrongWRONG0123456789";
     let t = GitLabTracker::new(config(&fake, wrong, 30)).unwrap();
     let err = t.list_issues(None, false).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrackerError::Forge {
-                status: Some(401),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    forge_error(&err, 401);
     let msg = err.to_string();
     assert!(
         msg.contains("UMD_RELEASE_TOKEN") && msg.contains("`api` scope"),

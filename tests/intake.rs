@@ -12,32 +12,16 @@ use support::{demo_dir, run, umd};
 const TOKEN: &str = "ghs_TRACKERtoken0123456789abcdefABCDEF";
 
 fn intake(gh: &FakeGitHub, registry: &Path, state: &Path) -> support::Run {
-    let r = run(umd(&[
-        "intake",
-        "--tracker",
-        "github:egi/umd-tracker",
-        "--registry",
-        registry.to_str().unwrap(),
-        "--state",
-        state.to_str().unwrap(),
-    ])
-    .env("GITHUB_API_URL", gh.url())
-    .env("GITHUB_TOKEN", TOKEN));
-    assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN));
+    let r = run(support::intake("github:egi/umd-tracker", registry, state)
+        .env("GITHUB_API_URL", gh.url())
+        .env("GITHUB_TOKEN", TOKEN));
+    support::no_leak(&r, &[TOKEN]);
     r
 }
 
 /// The demo product as a provider publishes it: sources in the repository, packages on the release.
 fn publish_demo(gh: &FakeGitHub, tamper: bool) {
-    gh.add_repo("example-org", "site-info-publisher");
-    for f in ["umd-product.yaml", "CHANGELOG.md", "debian/changelog"] {
-        gh.set_file(
-            "example-org",
-            "site-info-publisher",
-            f,
-            &std::fs::read_to_string(demo_dir().join(f)).unwrap(),
-        );
-    }
+    support::demo_sources(gh);
     let mut assets = Vec::new();
     for name in [
         "site-info-publisher-1.4.0-1.el7.noarch.rpm",
@@ -85,18 +69,11 @@ fn a_new_release_is_filed_once_with_verified_packages() {
     let registry = support::manifest_dir().join("examples/tracker/products");
     let r = intake(&gh, &registry, &state);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("CMD-OS 1: created #1 [CMD-OS 1] site-info-publisher 1.4.0"),
-        "{}",
-        r.stdout
+    support::says(
+        &r.stdout,
+        "CMD-OS 1: created #1 [CMD-OS 1] site-info-publisher 1.4.0",
     );
-    assert!(
-        r.stdout
-            .contains("1 products, 0 unchanged, 1 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "1 products, 0 unchanged, 1 releases filed");
     let issues = gh.issues("egi", "umd-tracker");
     assert_eq!(issues.len(), 2);
     let body = issues
@@ -111,12 +88,7 @@ fn a_new_release_is_filed_once_with_verified_packages() {
     gh.clear_log();
     let r = intake(&gh, &registry, &state);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout
-            .contains("1 products, 1 unchanged, 0 releases filed"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "1 products, 1 unchanged, 0 releases filed");
     let log = gh.requests();
     assert_eq!(log.len(), 1, "{log:#?}");
     assert_eq!(log[0].status, 304);
@@ -159,11 +131,7 @@ fn a_hundred_unchanged_products_cost_nothing() {
     let first = counted(&gh.requests());
     gh.clear_log();
     let r = intake(&gh, &registry, &state);
-    assert!(
-        r.stdout.contains("100 products, 100 unchanged"),
-        "{}",
-        r.stdout
-    );
+    support::says(&r.stdout, "100 products, 100 unchanged");
     let log = gh.requests();
     eprintln!(
         "intake over 100 products: first run {first} counted requests, unchanged run {} requests, {} counted",
@@ -338,7 +306,7 @@ fn events_that_are_not_requests_are_ignored() {
     .env("GITHUB_API_URL", gh.url())
     .env("GITHUB_TOKEN", TOKEN));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("nothing to do"), "{}", r.stdout);
+    support::says(&r.stdout, "nothing to do");
     assert!(gh.requests().is_empty());
     let r = run(&mut umd(&[
         "track",
@@ -348,5 +316,5 @@ fn events_that_are_not_requests_are_ignored() {
         "/nonexistent/event.json",
     ]));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("/nonexistent/event.json"), "{}", r.stderr);
+    support::says(&r.stderr, "/nonexistent/event.json");
 }

@@ -1,6 +1,7 @@
 //! What the GitHub and GitLab trackers share on the wire: the credential
-//! type, one retry and rate-limit driver, pagination, header parsing,
-//! percent-encoding and the mapping of error bodies to messages. Each forge
+//! type, one retry and rate-limit driver, pagination, header parsing, query
+//! building, percent-encoding and the mapping of error bodies to messages,
+//! and the reading of JSON bodies. Each forge
 //! sends through its own transport (octocrab, reqwest) and supplies only
 //! what differs as [`Rules`].
 
@@ -14,8 +15,8 @@ use serde_json::Value;
 
 use super::TrackerError;
 
-/// How long one call may wait in total unless `UMD_RELEASE_MAX_WAIT` says otherwise.
-pub(crate) const DEFAULT_MAX_WAIT_SECS: u64 = 120;
+/// Items asked for per page of a list, the most both forges give.
+pub(crate) const PER_PAGE: u32 = 100;
 /// Backoff before each retry of a 5xx: 1 s, 2 s, 4 s.
 const SERVER_ERROR_RETRIES: u32 = 3;
 /// Rate-limit retries of one call; the wait itself is capped by `max_wait`,
@@ -115,18 +116,6 @@ pub(crate) fn not_found(pq: &str, place: &str) -> TrackerError {
     }
 }
 
-/// `UMD_RELEASE_MAX_WAIT` (seconds), read by both forges' configurations.
-pub(crate) fn max_wait(value: Option<String>) -> Result<Duration, TrackerError> {
-    match value {
-        None => Ok(Duration::from_secs(DEFAULT_MAX_WAIT_SECS)),
-        Some(v) => Ok(Duration::from_secs(v.trim().parse().map_err(|_| {
-            invalid(format!(
-                "UMD_RELEASE_MAX_WAIT=`{v}` is not a number of seconds (e.g. 120)"
-            ))
-        })?)),
-    }
-}
-
 /// Percent-encodes all but RFC 3986's unreserved characters, for a path
 /// segment or a query value: `state:unverified` → `state%3Aunverified`.
 pub(crate) fn encode(s: &str) -> String {
@@ -139,6 +128,47 @@ pub(crate) fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// A request's path and query, built a parameter at a time with each value
+/// percent-encoded: `/p/issues?state=all&labels=state%3Aunverified`.
+pub(crate) struct Query(String);
+
+impl Query {
+    pub(crate) fn new(path: impl Into<String>) -> Query {
+        Query(path.into())
+    }
+
+    /// `key=value`, in the order added.
+    pub(crate) fn arg(mut self, key: &str, value: impl fmt::Display) -> Query {
+        let sep = if self.0.contains('?') { '&' } else { '?' };
+        self.0 = format!("{}{sep}{key}={}", self.0, encode(&value.to_string()));
+        self
+    }
+
+    pub(crate) fn args(self, pairs: &[(&str, &str)]) -> Query {
+        pairs.iter().fold(self, |q, (k, v)| q.arg(k, v))
+    }
+
+    /// A full page of a list.
+    pub(crate) fn per_page(self) -> Query {
+        self.arg("per_page", PER_PAGE)
+    }
+
+    /// `labels=label`, if any. Both forges split `labels` on commas, so a
+    /// label holding one is left out, for the caller to filter by.
+    pub(crate) fn label(self, label: Option<&str>) -> Query {
+        match label.filter(|l| !l.contains(',')) {
+            Some(l) => self.arg("labels", l),
+            None => self,
+        }
+    }
+}
+
+impl From<Query> for String {
+    fn from(q: Query) -> String {
+        q.0
+    }
 }
 
 /// Percent-decodes a URL path segment.
@@ -286,21 +316,6 @@ pub(crate) fn hex_digest(hash: sha2::Sha256) -> String {
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A JSON body as `T`; `forge` names who sent something else.
-pub(crate) fn parse_json<T: DeserializeOwned>(
-    forge_name: &str,
-    status: StatusCode,
-    pq: &str,
-    body: &[u8],
-) -> Result<T, TrackerError> {
-    serde_json::from_slice(body).map_err(|e| {
-        forge(
-            Some(status.as_u16()),
-            format!("{pq}: unexpected response from {forge_name}: {e}"),
-        )
-    })
-}
-
 /// How a forge words an error body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorBody {
@@ -403,6 +418,27 @@ pub(crate) struct Rules {
     /// The seconds an answer asks us to wait, `None` when it is no rate limit.
     pub rate_limit_wait: fn(u16, &HeaderMap, &dyn Fn() -> String) -> Option<u64>,
     pub body: ErrorBody,
+}
+
+impl Rules {
+    /// A JSON body of `pq` as `T`, or an error naming the forge that sent something else.
+    pub(crate) fn json<T: DeserializeOwned>(
+        &self,
+        answer: &Answer,
+        pq: &str,
+    ) -> Result<T, TrackerError> {
+        serde_json::from_slice(&answer.body).map_err(|e| {
+            forge(
+                Some(answer.status.as_u16()),
+                format!("{pq}: unexpected response from {}: {e}", self.forge),
+            )
+        })
+    }
+
+    /// What an answer's error body says, as this forge words it.
+    pub(crate) fn message(&self, answer: &impl Reply) -> String {
+        self.body.message(&answer.text())
+    }
 }
 
 /// An answer as the driver sees it, whatever the transport.
@@ -570,16 +606,6 @@ impl Backoff {
             None
         }
     }
-}
-
-/// Variables for `from_lookup` in tests, which must not mutate the process environment.
-#[cfg(test)]
-pub(crate) fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-    let map: std::collections::HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    move |name| map.get(name).cloned()
 }
 
 #[cfg(test)]

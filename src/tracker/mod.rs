@@ -2,10 +2,12 @@
 //! [`Tracker`] trait is forge-neutral so the release workflow is written once
 //! and runs against GitHub, GitLab or the embedded [`local`] tracker alike.
 
+mod auth;
 pub mod github;
 pub mod gitlab;
 pub mod http;
 pub mod local;
+mod payload;
 pub mod release_source;
 mod remote;
 pub mod roles;

@@ -4,6 +4,7 @@
 pub mod fake_github;
 pub mod fake_gitlab;
 pub mod fake_http;
+pub mod forge;
 pub mod pkg;
 pub mod rig;
 
@@ -152,4 +153,49 @@ pub fn payload(name: &str, number: u64, sender: &str) -> serde_json::Value {
     p["issue"]["number"] = number.into();
     p["sender"]["login"] = sender.into();
     p
+}
+
+/// Asserts that `text` (a run's output) says `what`, showing it all if not.
+#[track_caller]
+pub fn says(text: &str, what: &str) {
+    assert!(text.contains(what), "{text}");
+}
+
+/// `umd-release intake` filing into `tracker` the products of `registry`, its state in `state`.
+pub fn intake(tracker: &str, registry: &Path, state: &Path) -> Command {
+    umd(&[
+        "intake",
+        "--tracker",
+        tracker,
+        "--registry",
+        registry.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ])
+}
+
+/// Asserts that none of `tokens` shows in a run's output.
+#[track_caller]
+pub fn no_leak(r: &Run, tokens: &[&str]) {
+    for t in tokens {
+        assert!(
+            !r.stdout.contains(t) && !r.stderr.contains(t),
+            "the token leaked:\n{}\n{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+}
+
+/// The demo product's sources in `example-org/site-info-publisher` on the fake GitHub.
+pub fn demo_sources(gh: &fake_github::FakeGitHub) {
+    gh.add_repo("example-org", "site-info-publisher");
+    for f in ["umd-product.yaml", "CHANGELOG.md", "debian/changelog"] {
+        gh.set_file(
+            "example-org",
+            "site-info-publisher",
+            f,
+            &std::fs::read_to_string(demo_dir().join(f)).unwrap(),
+        );
+    }
 }

@@ -2,118 +2,88 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use super::super::http::forge;
-use super::super::{Comment, Issue, Label, TrackerError};
+use super::super::payload::{self, EventFields, IssueFields, LabelRef};
+use super::super::{Comment, EventKind, Label, TrackerError};
 use crate::policy::tracker_config::PermissionLevel;
-
-/// Names the user of a deleted account, as GitHub shows it.
-const GHOST: &str = "ghost";
 
 #[derive(Deserialize)]
 pub(crate) struct ApiUser {
     pub(crate) login: String,
 }
 
-/// Labels come as objects, but GitHub documents plain strings too.
+/// An issue's fields under GitHub's names.
 #[derive(Deserialize)]
-#[serde(untagged)]
-pub(crate) enum ApiLabelRef {
-    Object { name: String },
-    Name(String),
-}
-
-impl ApiLabelRef {
-    pub(crate) fn into_name(self) -> String {
-        match self {
-            ApiLabelRef::Object { name } | ApiLabelRef::Name(name) => name,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ApiIssue {
-    pub(crate) number: u64,
-    pub(crate) title: String,
+pub(crate) struct IssueOwn {
+    number: u64,
     #[serde(default)]
-    pub(crate) body: Option<String>,
+    body: Option<String>,
     #[serde(default)]
-    pub(crate) labels: Vec<ApiLabelRef>,
-    pub(crate) state: String,
-    #[serde(default)]
-    pub(crate) user: Option<ApiUser>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) updated_at: OffsetDateTime,
-    pub(crate) html_url: String,
+    user: Option<ApiUser>,
+    html_url: String,
     /// Present on pull requests, which the issues API lists too.
     #[serde(default)]
     pub(crate) pull_request: Option<Value>,
 }
 
-impl From<ApiIssue> for Issue {
-    fn from(i: ApiIssue) -> Issue {
-        Issue {
-            number: i.number,
-            title: i.title,
-            body: i.body.unwrap_or_default(),
-            labels: i.labels.into_iter().map(ApiLabelRef::into_name).collect(),
-            open: i.state == "open",
-            author: login(i.user),
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-            url: i.html_url,
-        }
+impl IssueFields for IssueOwn {
+    const OPEN: &'static str = "open";
+    fn into_parts(self) -> (u64, Option<String>, Option<String>, String) {
+        (self.number, self.body, login(self.user), self.html_url)
     }
 }
 
+pub(crate) type ApiIssue = payload::ApiIssue<IssueOwn>;
+
+/// A comment's fields under GitHub's names.
 #[derive(Deserialize)]
-pub(crate) struct ApiComment {
-    pub(crate) id: u64,
+pub(crate) struct CommentOwn {
     #[serde(default)]
-    pub(crate) body: Option<String>,
-    #[serde(default)]
-    pub(crate) user: Option<ApiUser>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) updated_at: OffsetDateTime,
+    user: Option<ApiUser>,
     /// `.../repos/O/R/issues/N`: the only place a comment names its issue.
-    pub(crate) issue_url: String,
+    issue_url: String,
 }
 
-impl ApiComment {
-    pub(crate) fn into_comment(self) -> Result<Comment, TrackerError> {
-        let issue = self
-            .issue_url
-            .rsplit('/')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| forge(None, format!("comment {}: unexpected issue_url", self.id)))?;
-        Ok(Comment {
-            id: self.id,
-            issue,
-            author: login(self.user),
-            body: self.body.unwrap_or_default(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })
+pub(crate) type ApiComment = payload::ApiComment<CommentOwn>;
+
+/// The comment, on the issue its `issue_url` names.
+pub(crate) fn comment(c: ApiComment) -> Result<Comment, TrackerError> {
+    let issue = c
+        .own
+        .issue_url
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| forge(None, format!("comment {}: unexpected issue_url", c.id)))?;
+    Ok(c.into_core(issue, |own| login(own.user)))
+}
+
+/// An event's fields under GitHub's names.
+#[derive(Deserialize)]
+pub(crate) struct EventOwn {
+    #[serde(default)]
+    actor: Option<ApiUser>,
+    event: String,
+    #[serde(default)]
+    label: Option<LabelRef>,
+}
+
+impl EventFields for EventOwn {
+    fn read(self) -> Option<(Option<String>, EventKind)> {
+        let label = || self.label.map(LabelRef::into_name).unwrap_or_default();
+        let kind = match self.event.as_str() {
+            "labeled" => EventKind::Labeled { label: label() },
+            "unlabeled" => EventKind::Unlabeled { label: label() },
+            "closed" => EventKind::Closed,
+            "reopened" => EventKind::Reopened,
+            _ => return None,
+        };
+        Some((login(self.actor), kind))
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ApiEvent {
-    pub(crate) id: u64,
-    #[serde(default)]
-    pub(crate) actor: Option<ApiUser>,
-    pub(crate) event: String,
-    #[serde(default)]
-    pub(crate) label: Option<ApiLabelRef>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) created_at: OffsetDateTime,
-}
+pub(crate) type ApiEvent = payload::ApiEvent<EventOwn>;
 
 #[derive(Deserialize)]
 pub(crate) struct ApiLabel {
@@ -174,8 +144,8 @@ pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-pub(crate) fn login(user: Option<ApiUser>) -> String {
-    user.map_or_else(|| GHOST.into(), |u| u.login)
+pub(crate) fn login(user: Option<ApiUser>) -> Option<String> {
+    user.map(|u| u.login)
 }
 
 /// The level in a `collaborators/{user}/permission` reply: `role_name` tells

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::super::TrackerError;
-use super::super::http::{Secret, invalid, max_wait};
+use super::super::auth::{self, Env, Lookup};
+use super::super::http::{Secret, invalid};
 
 pub(crate) const DEFAULT_API_URL: &str = "https://api.github.com";
 
@@ -41,10 +42,10 @@ pub struct GitHubConfig {
 impl GitHubConfig {
     /// Reads the configuration from the environment; see [`GitHubConfig::from_lookup`].
     pub fn from_env(owner_repo: &str) -> Result<GitHubConfig, TrackerError> {
-        Self::from_lookup(owner_repo, |name| std::env::var(name).ok())
+        Self::from_lookup(owner_repo, &auth::process())
     }
 
-    /// As [`GitHubConfig::from_env`], with variables from `var` (so tests need
+    /// As [`GitHubConfig::from_env`], with variables from `env` (so tests need
     /// not mutate the process environment). Empty variables count as unset, as
     /// CI systems expand missing secrets to "".
     ///
@@ -53,23 +54,20 @@ impl GitHubConfig {
     /// file path, `UMD_RELEASE_APP_INSTALLATION_ID`); `GITHUB_TOKEN`;
     /// `GH_TOKEN`. The App comes before the generic tokens because its
     /// variables can only have been set for this tool.
-    pub fn from_lookup(
+    pub(crate) fn from_lookup(
         owner_repo: &str,
-        var: impl Fn(&str) -> Option<String>,
-    ) -> Result<GitHubConfig, TrackerError> {
-        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        env: &Env<impl Lookup>,
+    ) -> Result<Self, TrackerError> {
         let (owner, repo) = parse_owner_repo(owner_repo)?;
-        let api_url = var("GITHUB_API_URL")
-            .map(|u| u.trim().trim_end_matches('/').to_string())
-            .unwrap_or_else(|| DEFAULT_API_URL.into());
-        let max_wait = max_wait(var("UMD_RELEASE_MAX_WAIT"))?;
-        let token = |name: &str| var(name).map(|t| Auth::Token(Secret::new(t.trim())));
-        let auth = match token(TOKEN_VARS[0]) {
-            Some(auth) => auth,
-            None => match app_from_lookup(&var)? {
+        let api_url = env.api_url(&["GITHUB_API_URL"], DEFAULT_API_URL);
+        let max_wait = env.max_wait()?;
+        let auth = match env.token(&TOKEN_VARS[..1]) {
+            Some(token) => Auth::Token(token),
+            None => match app_from_env(env)? {
                 Some(auth) => auth,
-                None => token(TOKEN_VARS[1])
-                    .or_else(|| token(TOKEN_VARS[2]))
+                None => env
+                    .token(&TOKEN_VARS[1..])
+                    .map(Auth::Token)
                     .ok_or_else(|| {
                         invalid(format!(
                             "no GitHub credentials for github:{owner}/{repo}\n  set UMD_RELEASE_TOKEN (or GITHUB_TOKEN or GH_TOKEN) to a token with Issues: read and write,\n  or set {} for a GitHub App",
@@ -107,8 +105,8 @@ pub(crate) fn parse_owner_repo(owner_repo: &str) -> Result<(String, String), Tra
 }
 
 /// The App credentials, if any App variable is set; all three are then required.
-fn app_from_lookup(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Auth>, TrackerError> {
-    let values: Vec<Option<String>> = APP_VARS.iter().map(|n| var(n)).collect();
+fn app_from_env(env: &Env<impl Fn(&str) -> Option<String>>) -> Result<Option<Auth>, TrackerError> {
+    let values: Vec<Option<String>> = APP_VARS.iter().map(|n| env.var(n)).collect();
     if values.iter().all(Option::is_none) {
         return Ok(None);
     }
@@ -158,13 +156,13 @@ fn app_from_lookup(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Auth>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracker::http::{DEFAULT_MAX_WAIT_SECS, lookup};
+    use crate::tracker::auth::{DEFAULT_MAX_WAIT_SECS, assert_hidden, lookup};
 
     #[test]
     fn config_from_lookup() {
         let c = GitHubConfig::from_lookup(
             "EGI-Federation/umd-release",
-            lookup(&[
+            &lookup(&[
                 ("GITHUB_API_URL", "https://ghe.example/api/v3/"),
                 ("GITHUB_TOKEN", "ghs_generic"),
                 ("UMD_RELEASE_TOKEN", "ghp_specific"),
@@ -180,16 +178,12 @@ mod tests {
         assert_eq!(c.auth, Auth::Token(Secret::new("ghp_specific")));
         assert_eq!(c.max_wait, Duration::from_secs(7));
         // Secrets never print, not even through the config's Debug.
-        let shown = format!("{c:?}");
-        assert!(
-            !shown.contains("ghp_specific") && shown.contains("***"),
-            "{shown}"
-        );
+        assert_hidden(&c, "ghp_specific");
 
         // Empty counts as unset; defaults apply.
         let c = GitHubConfig::from_lookup(
             "o/r",
-            lookup(&[("UMD_RELEASE_TOKEN", ""), ("GH_TOKEN", "gho_x")]),
+            &lookup(&[("UMD_RELEASE_TOKEN", ""), ("GH_TOKEN", "gho_x")]),
         )
         .unwrap();
         assert_eq!(c.api_url, DEFAULT_API_URL);
@@ -202,7 +196,7 @@ mod tests {
         let pem = "-----BEGIN RSA PRIVATE KEY-----\nsecretstuff\n-----END RSA PRIVATE KEY-----\n";
         let c = GitHubConfig::from_lookup(
             "o/r",
-            lookup(&[
+            &lookup(&[
                 ("GITHUB_TOKEN", "ghs_generic"),
                 ("UMD_RELEASE_APP_ID", "12"),
                 ("UMD_RELEASE_APP_PRIVATE_KEY", pem),
@@ -225,7 +219,7 @@ mod tests {
         std::fs::write(&key, pem).unwrap();
         let c = GitHubConfig::from_lookup(
             "o/r",
-            lookup(&[
+            &lookup(&[
                 ("UMD_RELEASE_APP_ID", "12"),
                 ("UMD_RELEASE_APP_PRIVATE_KEY", key.to_str().unwrap()),
                 ("UMD_RELEASE_APP_INSTALLATION_ID", "34"),
@@ -237,7 +231,7 @@ mod tests {
         );
 
         let err = |owner_repo: &str, vars: &[(&str, &str)]| {
-            let e = GitHubConfig::from_lookup(owner_repo, lookup(vars)).unwrap_err();
+            let e = GitHubConfig::from_lookup(owner_repo, &lookup(vars)).unwrap_err();
             assert!(matches!(e, TrackerError::Invalid { .. }), "{e}");
             e.to_string()
         };

@@ -3,13 +3,12 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::super::http::{denied, encode, not_found_as};
+use super::super::http::{PER_PAGE, Query, denied, encode, not_found_as};
+use super::super::payload::{self, LabelRef};
 use super::super::remote::{IssueChange, Remote};
-use super::super::{Comment, Event, EventKind, Issue, Label, TrackerError};
-use super::api::{
-    ApiComment, ApiEvent, ApiIssue, ApiLabel, ApiLabelRef, SearchPage, login, permission_level,
-};
-use super::{GitHubTracker, PER_PAGE, github_json};
+use super::super::{Comment, Event, Issue, Label, TrackerError};
+use super::api::{ApiComment, ApiEvent, ApiIssue, ApiLabel, SearchPage, comment, permission_level};
+use super::{GitHubTracker, RULES};
 use crate::policy::tracker_config::PermissionLevel;
 
 type Res<T> = Result<T, TrackerError>;
@@ -30,12 +29,12 @@ impl GitHubTracker {
 
     /// Issues of a list, without the pull requests the issues API lists too.
     fn only_issues(items: Vec<ApiIssue>) -> Vec<Issue> {
-        let issues = items.into_iter().filter(|i| i.pull_request.is_none());
+        let issues = items.into_iter().filter(|i| i.own.pull_request.is_none());
         issues.map(Issue::from).collect()
     }
 
-    fn label_names(labels: Vec<ApiLabelRef>) -> Vec<String> {
-        labels.into_iter().map(ApiLabelRef::into_name).collect()
+    fn label_names(labels: Vec<LabelRef>) -> Vec<String> {
+        labels.into_iter().map(LabelRef::into_name).collect()
     }
 }
 
@@ -45,15 +44,12 @@ impl Remote for GitHubTracker {
     }
 
     fn query_issues(&self, label: Option<&str>, open_only: bool) -> Res<Vec<Issue>> {
-        let state = if open_only { "open" } else { "all" };
-        let mut pq = format!(
-            "{}/issues?state={state}&sort=created&direction=asc&per_page={PER_PAGE}",
-            self.repo_path()
-        );
-        // GitHub splits `labels` on commas, so such a label is filtered by the caller only.
-        if let Some(l) = label.filter(|l| !l.contains(',')) {
-            pq.push_str(&format!("&labels={}", encode(l)));
-        }
+        let pq: String = Query::new(format!("{}/issues", self.repo_path()))
+            .arg("state", if open_only { "open" } else { "all" })
+            .args(&[("sort", "created"), ("direction", "asc")])
+            .per_page()
+            .label(label)
+            .into();
         let items = self.list_all(&pq).map_err(not_found_as(self.repo_what()))?;
         Ok(Self::only_issues(items))
     }
@@ -66,9 +62,9 @@ impl Remote for GitHubTracker {
             self.slug(),
             phrase.trim()
         );
-        let pq = format!("/search/issues?q={}&per_page={PER_PAGE}", encode(&q));
-        let items = self.list_pages(&pq, |status, pq, body| {
-            github_json::<SearchPage>(status, pq, body).map(|p| p.items)
+        let pq: String = Query::new("/search/issues").arg("q", q).per_page().into();
+        let items = self.list_pages(&pq, |answer, pq| {
+            RULES.json::<SearchPage>(answer, pq).map(|p| p.items)
         })?;
         Ok(Self::only_issues(items))
     }
@@ -78,7 +74,7 @@ impl Remote for GitHubTracker {
         let issue: ApiIssue = self
             .call_json(Method::GET, &pq, None)
             .map_err(not_found_as(self.issue_what(number)))?;
-        if issue.pull_request.is_some() {
+        if issue.own.pull_request.is_some() {
             return Err(TrackerError::NotFound {
                 what: format!("{} (#{number} is a pull request)", self.issue_what(number)),
             });
@@ -124,15 +120,13 @@ impl Remote for GitHubTracker {
         let items: Vec<ApiComment> = self
             .list_all(&pq)
             .map_err(not_found_as(self.issue_what(number)))?;
-        items.into_iter().map(ApiComment::into_comment).collect()
+        items.into_iter().map(comment).collect()
     }
 
     fn post_comment(&self, number: u64, body: &str) -> Res<Comment> {
         let pq = format!("{}/issues/{number}/comments", self.repo_path());
         let reply = self.call_json::<ApiComment>(Method::POST, &pq, Some(json!({ "body": body })));
-        reply
-            .map_err(not_found_as(self.issue_what(number)))?
-            .into_comment()
+        comment(reply.map_err(not_found_as(self.issue_what(number)))?)
     }
 
     /// GitHub reaches a comment by its id alone.
@@ -140,7 +134,7 @@ impl Remote for GitHubTracker {
         let pq = format!("{}/issues/comments/{id}", self.repo_path());
         let what = format!("comment {id} in {}", self.slug());
         let reply = self.call_json::<ApiComment>(Method::PATCH, &pq, Some(json!({ "body": body })));
-        reply.map_err(not_found_as(what))?.into_comment()
+        comment(reply.map_err(not_found_as(what))?)
     }
 
     fn later_events(&self, number: u64) -> Res<Vec<Event>> {
@@ -149,26 +143,7 @@ impl Remote for GitHubTracker {
         let items: Vec<ApiEvent> = self
             .list_all(&pq)
             .map_err(not_found_as(self.issue_what(number)))?;
-        let mut events = Vec::new();
-        for e in items {
-            let label = || e.label.map(ApiLabelRef::into_name).unwrap_or_default();
-            let kind = match e.event.as_str() {
-                "labeled" => EventKind::Labeled { label: label() },
-                "unlabeled" => EventKind::Unlabeled { label: label() },
-                "closed" => EventKind::Closed,
-                "reopened" => EventKind::Reopened,
-                _ => continue,
-            };
-            let (id, actor, at) = (e.id, login(e.actor), e.created_at);
-            events.push(Event {
-                id,
-                issue: number,
-                actor,
-                kind,
-                at,
-            });
-        }
-        Ok(events)
+        Ok(payload::events(number, items).collect())
     }
 
     fn fetch_labels(&self) -> Res<Vec<Label>> {

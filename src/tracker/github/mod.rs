@@ -34,7 +34,6 @@ use super::http::{
 };
 
 const API_VERSION: &str = "2022-11-28";
-const PER_PAGE: u32 = 100;
 
 type Res<T> = Result<T, TrackerError>;
 /// GitHub's advice for a secondary rate limit that names no wait.
@@ -79,14 +78,6 @@ fn rate_limit_wait(code: u16, headers: &HeaderMap, message: &dyn Fn() -> String)
     }
     (code == 429 || message().to_ascii_lowercase().contains("rate limit"))
         .then_some(SECONDARY_RATE_LIMIT_WAIT)
-}
-
-fn github_json<T: DeserializeOwned>(
-    status: StatusCode,
-    pq: &str,
-    body: &[u8],
-) -> Result<T, TrackerError> {
-    http::parse_json("GitHub", status, pq, body)
 }
 
 impl GitHubTracker {
@@ -201,7 +192,7 @@ impl GitHubTracker {
         if answer.status.is_success() || answer.status == StatusCode::NOT_MODIFIED {
             return Ok(answer);
         }
-        let message = RULES.body.message(&http::Reply::text(&answer));
+        let message = RULES.message(&answer);
         Err(self.refusal(&method, pq, answer.status.as_u16(), &message))
     }
 
@@ -322,8 +313,7 @@ impl GitHubTracker {
     }
 
     fn call_json<T: DeserializeOwned>(&self, m: Method, pq: &str, body: Option<Value>) -> Res<T> {
-        let answer = self.call(m, pq, body)?;
-        github_json(answer.status, pq, &answer.body)
+        RULES.json(&self.call(m, pq, body)?, pq)
     }
 
     /// Every page of a list, following `Link: rel="next"`; `items` takes one
@@ -331,7 +321,7 @@ impl GitHubTracker {
     fn list_pages<T>(
         &self,
         first: &str,
-        items: impl Fn(StatusCode, &str, &[u8]) -> Result<Vec<T>, TrackerError>,
+        items: impl Fn(&Answer, &str) -> Result<Vec<T>, TrackerError>,
     ) -> Result<Vec<T>, TrackerError> {
         http::paginate(first, |pq| {
             let answer = self.call(Method::GET, pq, None)?;
@@ -340,12 +330,12 @@ impl GitHubTracker {
             // and joins relative ones onto the configured base (keeping a
             // GHES `/api/v3` prefix once).
             let next = next_link(&answer.headers).and_then(|next| path_and_query(&next));
-            Ok((items(answer.status, pq, &answer.body)?, next))
+            Ok((items(&answer, pq)?, next))
         })
     }
 
     fn list_all<T: DeserializeOwned>(&self, first: &str) -> Result<Vec<T>, TrackerError> {
-        self.list_pages(first, github_json)
+        self.list_pages(first, |answer, pq| RULES.json(answer, pq))
     }
 }
 

@@ -30,11 +30,11 @@ impl GitHubTracker {
         if answer.status == StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
-        let list: Vec<RemoteRelease> =
-            super::github_json::<Vec<ApiRelease>>(answer.status, &pq, &answer.body)?
-                .into_iter()
-                .map(Into::into)
-                .collect();
+        let list: Vec<RemoteRelease> = super::RULES
+            .json::<Vec<ApiRelease>>(&answer, &pq)?
+            .into_iter()
+            .map(Into::into)
+            .collect();
         let etag = answer
             .headers
             .get(http::header::ETAG)

@@ -1,122 +1,109 @@
 //! GitLab's payloads, as the REST API v4 sends them.
 
 use serde::Deserialize;
-use time::OffsetDateTime;
 
-use super::super::{Comment, Issue, Label};
+use super::super::payload::{self, EventFields, IssueFields, LabelRef};
+use super::super::{Comment, EventKind, Label};
 use crate::labels::unscope;
 use crate::policy::tracker_config::PermissionLevel;
-
-/// GitLab gives the work of a deleted account to its "Ghost User", `ghost`.
-const GHOST: &str = "ghost";
 
 #[derive(Deserialize)]
 pub(crate) struct ApiUser {
     pub(crate) username: String,
 }
 
-/// Labels are names, or objects with `with_labels_details=true`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub(crate) enum ApiLabelRef {
-    Name(String),
-    Object { name: String },
+/// A label name as the core knows it: unscoped.
+pub(crate) fn core_label(label: LabelRef) -> String {
+    unscope(&label.into_name())
 }
 
-impl ApiLabelRef {
-    pub(crate) fn into_core(self) -> String {
-        match self {
-            ApiLabelRef::Name(name) | ApiLabelRef::Object { name } => unscope(&name),
-        }
+/// An issue's fields under GitLab's names.
+#[derive(Deserialize)]
+pub(crate) struct IssueOwn {
+    iid: u64,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    author: Option<ApiUser>,
+    web_url: String,
+}
+
+impl IssueFields for IssueOwn {
+    const OPEN: &'static str = "opened";
+    fn label(name: String) -> String {
+        unscope(&name)
+    }
+    fn into_parts(self) -> (u64, Option<String>, Option<String>, String) {
+        let author = username(self.author);
+        (self.iid, self.description, author, self.web_url)
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ApiIssue {
-    pub(crate) iid: u64,
-    pub(crate) title: String,
-    #[serde(default)]
-    pub(crate) description: Option<String>,
-    #[serde(default)]
-    pub(crate) labels: Vec<ApiLabelRef>,
-    pub(crate) state: String,
-    #[serde(default)]
-    pub(crate) author: Option<ApiUser>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) updated_at: OffsetDateTime,
-    pub(crate) web_url: String,
-}
+pub(crate) type ApiIssue = payload::ApiIssue<IssueOwn>;
 
-impl From<ApiIssue> for Issue {
-    fn from(i: ApiIssue) -> Issue {
-        Issue {
-            number: i.iid,
-            title: i.title,
-            body: i.description.unwrap_or_default(),
-            labels: i.labels.into_iter().map(ApiLabelRef::into_core).collect(),
-            open: i.state == "opened",
-            author: username(i.author),
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-            url: i.web_url,
-        }
-    }
-}
-
+/// A note's fields under GitLab's names.
 #[derive(Deserialize)]
-pub(crate) struct ApiNote {
-    pub(crate) id: u64,
+pub(crate) struct NoteOwn {
     #[serde(default)]
-    pub(crate) body: Option<String>,
-    #[serde(default)]
-    pub(crate) author: Option<ApiUser>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) updated_at: OffsetDateTime,
+    author: Option<ApiUser>,
     #[serde(default)]
     pub(crate) system: bool,
     #[serde(default)]
-    pub(crate) noteable_iid: Option<u64>,
+    noteable_iid: Option<u64>,
 }
 
-impl ApiNote {
-    pub(crate) fn into_comment(self, issue: u64) -> Comment {
-        Comment {
-            id: self.id,
-            issue: self.noteable_iid.unwrap_or(issue),
-            author: username(self.author),
-            body: self.body.unwrap_or_default(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
+pub(crate) type ApiNote = payload::ApiComment<NoteOwn>;
+
+/// The note as a comment, on the issue it names, else on `issue`.
+pub(crate) fn note(n: ApiNote, issue: u64) -> Comment {
+    let issue = n.own.noteable_iid.unwrap_or(issue);
+    n.into_core(issue, |own| username(own.author))
+}
+
+/// A label event's fields under GitLab's names.
+#[derive(Deserialize)]
+pub(crate) struct LabelEventOwn {
+    #[serde(default)]
+    user: Option<ApiUser>,
+    /// `null` once the label was deleted.
+    #[serde(default)]
+    label: Option<LabelRef>,
+    action: String,
+}
+
+impl EventFields for LabelEventOwn {
+    fn read(self) -> Option<(Option<String>, EventKind)> {
+        let label = self.label.map(core_label).unwrap_or_default();
+        let kind = match self.action.as_str() {
+            "add" => EventKind::Labeled { label },
+            "remove" => EventKind::Unlabeled { label },
+            _ => return None,
+        };
+        Some((username(self.user), kind))
     }
 }
 
+/// A state event's fields under GitLab's names.
 #[derive(Deserialize)]
-pub(crate) struct ApiLabelEvent {
-    pub(crate) id: u64,
+pub(crate) struct StateEventOwn {
     #[serde(default)]
-    pub(crate) user: Option<ApiUser>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) created_at: OffsetDateTime,
-    /// `null` once the label was deleted.
-    #[serde(default)]
-    pub(crate) label: Option<ApiLabelRef>,
-    pub(crate) action: String,
+    user: Option<ApiUser>,
+    state: String,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ApiStateEvent {
-    pub(crate) id: u64,
-    #[serde(default)]
-    pub(crate) user: Option<ApiUser>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) state: String,
+impl EventFields for StateEventOwn {
+    fn read(self) -> Option<(Option<String>, EventKind)> {
+        let kind = match self.state.as_str() {
+            "closed" => EventKind::Closed,
+            "reopened" => EventKind::Reopened,
+            _ => return None,
+        };
+        Some((username(self.user), kind))
+    }
 }
+
+pub(crate) type ApiLabelEvent = payload::ApiEvent<LabelEventOwn>;
+pub(crate) type ApiStateEvent = payload::ApiEvent<StateEventOwn>;
 
 #[derive(Deserialize)]
 pub(crate) struct ApiLabel {
@@ -158,8 +145,8 @@ pub(crate) struct ApiMember {
     pub(crate) membership_state: Option<String>,
 }
 
-pub(crate) fn username(user: Option<ApiUser>) -> String {
-    user.map_or_else(|| GHOST.into(), |u| u.username)
+pub(crate) fn username(user: Option<ApiUser>) -> Option<String> {
+    user.map(|u| u.username)
 }
 
 /// GitLab's `#RRGGBB` (or `#RGB`) as the core's 6 lowercase hex digits.

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::super::TrackerError;
-use super::super::http::{Secret, invalid, max_wait};
+use super::super::auth::{self, Env, Lookup};
+use super::super::http::{Secret, invalid};
 
 pub(crate) const DEFAULT_API_URL: &str = "https://gitlab.com/api/v4";
 
@@ -26,30 +27,23 @@ pub struct GitLabConfig {
 impl GitLabConfig {
     /// Reads the configuration from the environment; see [`GitLabConfig::from_lookup`].
     pub fn from_env(project: &str) -> Result<GitLabConfig, TrackerError> {
-        Self::from_lookup(project, |name| std::env::var(name).ok())
+        Self::from_lookup(project, &auth::process())
     }
 
-    /// As [`GitLabConfig::from_env`], with variables from `var`. Empty
+    /// As [`GitLabConfig::from_env`], with variables from `env`. Empty
     /// variables count as unset, as CI systems expand missing secrets to "".
     ///
     /// The API base: `GITLAB_API_URL`, else `CI_API_V4_URL` (set in every
     /// GitLab CI job), else gitlab.com. The token: `UMD_RELEASE_TOKEN`, else
     /// `GITLAB_TOKEN`. `CI_JOB_TOKEN` is never used: a job token cannot read
     /// or write issues and labels.
-    pub fn from_lookup(
-        project: &str,
-        var: impl Fn(&str) -> Option<String>,
-    ) -> Result<GitLabConfig, TrackerError> {
-        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    pub(crate) fn from_lookup(project: &str, env: &Env<impl Lookup>) -> Result<Self, TrackerError> {
         let project = parse_project(project)?;
-        let api_url = var("GITLAB_API_URL")
-            .or_else(|| var("CI_API_V4_URL"))
-            .map(|u| u.trim().trim_end_matches('/').to_string())
-            .unwrap_or_else(|| DEFAULT_API_URL.into());
-        let max_wait = max_wait(var("UMD_RELEASE_MAX_WAIT"))?;
-        let token = match TOKEN_VARS.iter().find_map(|n| var(n)) {
-            Some(t) => Secret::new(t.trim()),
-            None if var("CI_JOB_TOKEN").is_some() => {
+        let api_url = env.api_url(&["GITLAB_API_URL", "CI_API_V4_URL"], DEFAULT_API_URL);
+        let max_wait = env.max_wait()?;
+        let token = match env.token(&TOKEN_VARS) {
+            Some(token) => token,
+            None if env.var("CI_JOB_TOKEN").is_some() => {
                 return Err(invalid(format!(
                     "no GitLab token for gitlab:{project}: only CI_JOB_TOKEN is set, and CI_JOB_TOKEN cannot read or write issues and labels\n  create a project access token with the `api` scope (role Reporter or Planner) in {project}'s Settings > Access tokens,\n  store it as a masked CI/CD variable and pass it as UMD_RELEASE_TOKEN"
                 )));
@@ -93,13 +87,13 @@ pub(crate) fn parse_project(path: &str) -> Result<String, TrackerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracker::http::{DEFAULT_MAX_WAIT_SECS, lookup};
+    use crate::tracker::auth::{DEFAULT_MAX_WAIT_SECS, assert_hidden, lookup};
 
     #[test]
     fn config_from_lookup() {
         let c = GitLabConfig::from_lookup(
             "egi/sub/umd-tracker",
-            lookup(&[
+            &lookup(&[
                 ("CI_API_V4_URL", "https://ci.example/api/v4"),
                 ("GITLAB_API_URL", "https://gl.example/api/v4/"),
                 ("GITLAB_TOKEN", "glpat-generic"),
@@ -113,15 +107,11 @@ mod tests {
         assert_eq!(c.project, "egi/sub/umd-tracker");
         assert_eq!(c.token, Secret::new("glpat-specific"));
         assert_eq!(c.max_wait, Duration::from_secs(7));
-        let shown = format!("{c:?}");
-        assert!(
-            !shown.contains("glpat-specific") && shown.contains("***"),
-            "{shown}"
-        );
+        assert_hidden(&c, "glpat-specific");
 
         let c = GitLabConfig::from_lookup(
             "g/p",
-            lookup(&[
+            &lookup(&[
                 ("UMD_RELEASE_TOKEN", " "),
                 ("GITLAB_TOKEN", "glpat-x"),
                 ("CI_API_V4_URL", "https://ci.example/api/v4"),
@@ -131,14 +121,14 @@ mod tests {
         assert_eq!(c.api_url, "https://ci.example/api/v4");
         assert_eq!(c.token, Secret::new("glpat-x"));
         assert_eq!(c.max_wait, Duration::from_secs(DEFAULT_MAX_WAIT_SECS));
-        let c = GitLabConfig::from_lookup("g/p", lookup(&[("GITLAB_TOKEN", "t")])).unwrap();
+        let c = GitLabConfig::from_lookup("g/p", &lookup(&[("GITLAB_TOKEN", "t")])).unwrap();
         assert_eq!(c.api_url, DEFAULT_API_URL);
     }
 
     #[test]
     fn config_errors() {
         let err = |project: &str, vars: &[(&str, &str)]| {
-            let e = GitLabConfig::from_lookup(project, lookup(vars)).unwrap_err();
+            let e = GitLabConfig::from_lookup(project, &lookup(vars)).unwrap_err();
             assert!(matches!(e, TrackerError::Invalid { .. }), "{e}");
             e.to_string()
         };

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use super::super::TrackerError;
 use super::super::http::{self, Answer, Call, Reply, error_chain, forge, header_str, invalid};
-use super::{GitLabTracker, RULES, USER_AGENT_VALUE, message_of};
+use super::{GitLabTracker, RULES, USER_AGENT_VALUE};
 use crate::intake::RemoteAsset;
 
 /// The most a downloaded package may weigh when GitLab reports no size for it.
@@ -241,7 +241,7 @@ impl GitLabTracker {
                 .unwrap_or_default();
             let path = url.path();
             let pq = path.strip_prefix(base.as_str()).unwrap_or(path);
-            return Err(self.failure(&Method::GET, pq, code, &message_of(&answer)));
+            return Err(self.failure(&Method::GET, pq, code, &RULES.message(&answer)));
         }
         Err(match code {
             404 | 410 => TrackerError::NotFound {

@@ -4,18 +4,22 @@
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::super::http::{denied, encode, forge, invalid, not_found_as};
+use super::super::http::{PER_PAGE, Query, denied, encode, forge, invalid, not_found_as};
+use super::super::payload;
 use super::super::remote::{IssueChange, Remote};
-use super::super::{Comment, Event, EventKind, Issue, Label, TrackerError};
+use super::super::{Comment, Event, Issue, Label, TrackerError};
 use super::api::{
-    ApiIssue, ApiLabel, ApiLabelEvent, ApiLabelRef, ApiMember, ApiNote, ApiStateEvent,
-    ApiUserEntry, access_level, username,
+    ApiIssue, ApiLabel, ApiLabelEvent, ApiMember, ApiNote, ApiStateEvent, ApiUserEntry,
+    access_level, note,
 };
-use super::{GitLabTracker, PER_PAGE, gitlab_json, message_of};
+use super::{GitLabTracker, RULES};
 use crate::labels::scope;
 use crate::policy::tracker_config::PermissionLevel;
 
 type Res<T> = Result<T, TrackerError>;
+
+/// The order of GitLab's lists, oldest first.
+const OLDEST_FIRST: &[(&str, &str)] = &[("order_by", "created_at"), ("sort", "asc")];
 
 /// A label list as GitLab takes it: scoped names, comma-separated.
 fn gitlab_list(labels: &[String]) -> String {
@@ -34,6 +38,11 @@ fn active(m: &ApiMember) -> bool {
 }
 
 impl GitLabTracker {
+    /// The project's issues in `state`.
+    fn issues_query(&self, state: &str) -> Query {
+        Query::new(format!("{}/issues", self.project_path())).arg("state", state)
+    }
+
     /// The user id of `login`, `None` if GitLab has no such user; asked once per process.
     fn user_id(&self, login: &str) -> Result<Option<u64>, TrackerError> {
         let key = login.to_ascii_lowercase();
@@ -55,9 +64,9 @@ impl GitLabTracker {
     fn member(&self, pq: &str, what: &str) -> Result<Option<ApiMember>, TrackerError> {
         let answer = self.exchange(Method::GET, pq, None)?;
         match answer.status.as_u16() {
-            200..=299 => gitlab_json(answer.status, pq, &answer.body).map(Some),
+            200..=299 => RULES.json(&answer, pq).map(Some),
             404 => {
-                let message = message_of(&answer);
+                let message = RULES.message(&answer);
                 if message.contains("Group Not Found") || message.contains("Project Not Found") {
                     Err(TrackerError::NotFound {
                         what: format!("{what} (or the token cannot see it)"),
@@ -66,15 +75,15 @@ impl GitLabTracker {
                     Ok(None)
                 }
             }
-            code => Err(self.failure(&Method::GET, pq, code, &message_of(&answer))),
+            code => Err(self.failure(&Method::GET, pq, code, &RULES.message(&answer))),
         }
     }
 
     /// The PUT of a note's body through its issue.
     fn put_note(&self, issue: u64, id: u64, body: &str) -> Result<Comment, TrackerError> {
         let pq = format!("{}/notes/{id}", self.issue_path(issue));
-        let note: ApiNote = self.fetch_json(Method::PUT, &pq, Some(&json!({ "body": body })))?;
-        Ok(note.into_comment(issue))
+        let reply: ApiNote = self.fetch_json(Method::PUT, &pq, Some(&json!({ "body": body })))?;
+        Ok(note(reply, issue))
     }
     fn put_issue(&self, number: u64, body: &Value) -> Res<ApiIssue> {
         self.fetch_json(Method::PUT, &self.issue_path(number), Some(body))
@@ -98,15 +107,12 @@ impl Remote for GitLabTracker {
     }
 
     fn query_issues(&self, label: Option<&str>, open_only: bool) -> Res<Vec<Issue>> {
-        let state = if open_only { "opened" } else { "all" };
-        let mut pq = format!(
-            "{}/issues?state={state}&order_by=created_at&sort=asc&per_page={PER_PAGE}",
-            self.project_path()
-        );
-        // GitLab splits `labels` on commas, so such a label is filtered by the caller only.
-        if let Some(l) = label.filter(|l| !l.contains(',')) {
-            pq.push_str(&format!("&labels={}", encode(&scope(l))));
-        }
+        let pq: String = self
+            .issues_query(if open_only { "opened" } else { "all" })
+            .args(OLDEST_FIRST)
+            .per_page()
+            .label(label.map(scope).as_deref())
+            .into();
         let items: Vec<ApiIssue> = self
             .collect(&pq)
             .map_err(not_found_as(self.project_what()))?;
@@ -115,11 +121,12 @@ impl Remote for GitLabTracker {
 
     /// GitLab's `search` matches words of the title and description.
     fn find_issues(&self, text: &str) -> Res<Vec<Issue>> {
-        let pq = format!(
-            "{}/issues?state=all&search={}&in=description&order_by=created_at&sort=asc&per_page={PER_PAGE}",
-            self.project_path(),
-            encode(text.trim())
-        );
+        let pq: String = self
+            .issues_query("all")
+            .args(&[("search", text.trim()), ("in", "description")])
+            .args(OLDEST_FIRST)
+            .per_page()
+            .into();
         let found = self.collect::<ApiIssue>(&pq);
         let items = found.map_err(not_found_as(self.project_what()))?;
         Ok(items.into_iter().map(Issue::from).collect())
@@ -172,8 +179,8 @@ impl Remote for GitLabTracker {
         );
         let notes = self.collect::<ApiNote>(&pq);
         let notes = notes.map_err(not_found_as(self.issue_what(number)))?;
-        let kept = notes.into_iter().filter(|n| !n.system);
-        Ok(kept.map(|n| n.into_comment(number)).collect())
+        let kept = notes.into_iter().filter(|n| !n.own.system);
+        Ok(kept.map(|n| note(n, number)).collect())
     }
 
     fn post_comment(&self, number: u64, body: &str) -> Res<Comment> {
@@ -191,8 +198,8 @@ impl Remote for GitLabTracker {
                 ),
             ));
         }
-        let note: ApiNote = gitlab_json(answer.status, &pq, &answer.body)?;
-        Ok(note.into_comment(number))
+        let reply: ApiNote = RULES.json(&answer, &pq)?;
+        Ok(note(reply, number))
     }
 
     /// GitLab reaches a note only through its issue, which the caller names.
@@ -217,38 +224,8 @@ impl Remote for GitLabTracker {
                 Err(TrackerError::NotFound { .. }) => Vec::new(),
                 Err(e) => return Err(e),
             };
-        let mut events = Vec::new();
-        for e in labels {
-            let label = e.label.map(ApiLabelRef::into_core).unwrap_or_default();
-            let kind = match e.action.as_str() {
-                "add" => EventKind::Labeled { label },
-                "remove" => EventKind::Unlabeled { label },
-                _ => continue,
-            };
-            let (id, actor, at) = (e.id, username(e.user), e.created_at);
-            events.push(Event {
-                id,
-                issue: number,
-                actor,
-                kind,
-                at,
-            });
-        }
-        for e in states {
-            let kind = match e.state.as_str() {
-                "closed" => EventKind::Closed,
-                "reopened" => EventKind::Reopened,
-                _ => continue,
-            };
-            let (id, actor, at) = (e.id, username(e.user), e.created_at);
-            events.push(Event {
-                id,
-                issue: number,
-                actor,
-                kind,
-                at,
-            });
-        }
+        let labelled = payload::events(number, labels);
+        let mut events: Vec<Event> = labelled.chain(payload::events(number, states)).collect();
         // Stable: events of one instant keep labels before states, each in GitLab's order.
         events.sort_by_key(|e| e.at);
         Ok(events)

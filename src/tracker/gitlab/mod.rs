@@ -39,8 +39,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use ::http::Method;
 use ::http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
-use ::http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -50,11 +50,9 @@ pub(crate) use config::parse_project;
 
 use super::TrackerError;
 use super::http::{
-    self, Answer, Call, ErrorBody, Reply, Rules, encode, error_chain, forge, header_str,
-    header_u64, invalid, next_link, said, until_reset, with_page,
+    self, Answer, Call, ErrorBody, Rules, encode, error_chain, forge, header_str, header_u64,
+    invalid, next_link, said, until_reset, with_page,
 };
-
-const PER_PAGE: u32 = 100;
 
 type Res<T> = Result<T, TrackerError>;
 /// The wait for a 429 that names none (GitLab's throttles work by the minute).
@@ -108,18 +106,6 @@ fn rate_limit_wait(code: u16, headers: &HeaderMap, _message: &dyn Fn() -> String
         return Some(until_reset(reset));
     }
     Some(RATE_LIMIT_DEFAULT_WAIT)
-}
-
-fn gitlab_json<T: DeserializeOwned>(
-    status: StatusCode,
-    pq: &str,
-    body: &[u8],
-) -> Result<T, TrackerError> {
-    http::parse_json("GitLab", status, pq, body)
-}
-
-fn message_of(answer: &Answer) -> String {
-    RULES.body.message(&answer.text())
 }
 
 impl GitLabTracker {
@@ -282,7 +268,7 @@ impl GitLabTracker {
         if answer.status.is_success() {
             return Ok(answer);
         }
-        Err(self.failure(&method, pq, answer.status.as_u16(), &message_of(&answer)))
+        Err(self.failure(&method, pq, answer.status.as_u16(), &RULES.message(&answer)))
     }
 
     /// The error for a failed request that is not worth retrying.
@@ -316,8 +302,7 @@ impl GitLabTracker {
     }
 
     fn fetch_json<T: DeserializeOwned>(&self, m: Method, pq: &str, body: Option<&Value>) -> Res<T> {
-        let answer = self.checked(m, pq, body)?;
-        gitlab_json(answer.status, pq, &answer.body)
+        RULES.json(&self.checked(m, pq, body)?, pq)
     }
 
     /// Every page of a list: `x-next-page` (GitLab's offset pagination), or a
@@ -326,7 +311,7 @@ impl GitLabTracker {
         let mut page = 1u64;
         http::paginate(first, |pq| {
             let answer = self.checked(Method::GET, pq, None)?;
-            let items = gitlab_json::<Vec<T>>(answer.status, pq, &answer.body)?;
+            let items = RULES.json::<Vec<T>>(&answer, pq)?;
             let next = match header_str(&answer.headers, "x-next-page") {
                 // Pages only move forward: a server repeating one would loop forever.
                 Some(n) => match n.parse::<u64>() {
@@ -360,13 +345,13 @@ impl GitLabTracker {
             200..=299 => String::from_utf8(answer.body)
                 .map(Some)
                 .map_err(|_| invalid(format!("`{path}` in {} is not UTF-8 text", self.project))),
-            404 if message_of(&answer).contains("Project Not Found") => {
+            404 if RULES.message(&answer).contains("Project Not Found") => {
                 Err(TrackerError::NotFound {
                     what: self.project_what(),
                 })
             }
             404 => Ok(None),
-            code => Err(self.failure(&Method::GET, &pq, code, &message_of(&answer))),
+            code => Err(self.failure(&Method::GET, &pq, code, &RULES.message(&answer))),
         }
     }
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::super::TrackerError;
-use super::super::http::{encode, invalid, not_found_as, pct_decode};
-use super::{GitLabTracker, PER_PAGE};
+use super::super::http::{PER_PAGE, encode, invalid, not_found_as, pct_decode};
+use super::GitLabTracker;
 use crate::intake::{RemoteAsset, RemoteRelease};
 
 #[derive(Deserialize)]

@@ -5,9 +5,9 @@ use http::Method;
 use serde::Deserialize;
 
 use super::super::TrackerError;
-use super::super::http::{forge, not_found_as, pct_decode};
+use super::super::http::{PER_PAGE, forge, not_found_as, pct_decode};
 use super::super::release_source::ReleaseSource;
-use super::{GitLabTracker, PER_PAGE};
+use super::GitLabTracker;
 use crate::intake::{RemoteAsset, RemoteRelease};
 
 /// A release as `GET /projects/:id/releases` lists it.
