@@ -48,8 +48,13 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// and without its test module (tests may reach anywhere).
 fn code(text: &str) -> String {
     let mut out = String::new();
-    for line in text.lines() {
-        if line.trim_start().starts_with("#[cfg(test)]") {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        // The test module; other test-only items are scanned like the rest.
+        let next = lines.get(i + 1).map_or("", |l| l.trim_start());
+        if line.trim_start().starts_with("#[cfg(test)]")
+            && (next.starts_with("mod ") || next.starts_with("pub mod "))
+        {
             break;
         }
         let line = match line.find("//") {
