@@ -2,13 +2,14 @@
 //! `card-invalid`.
 
 use crate::policy::ProductCard;
+use crate::rules;
 
 use super::{CARD_FILE, Ctx, Sink, card_loc};
 
 pub(super) fn check_card(ctx: &Ctx, sink: &mut Sink) {
     let Some(card) = &ctx.facts.card else {
         sink.push(
-            "card-missing",
+            &rules::CARD_MISSING,
             format!("the repository has no Product ID Card ({CARD_FILE})"),
             None,
             format!("add {CARD_FILE} at the repository root; `umd-release schema card` prints its schema"),
@@ -17,7 +18,7 @@ pub(super) fn check_card(ctx: &Ctx, sink: &mut Sink) {
     };
     if !ctx.policy.components.contains(card.component.get()) {
         sink.push(
-            "card-component",
+            &rules::CARD_COMPONENT,
             format!(
                 "the card declares component `{}`, which does not go to {} (it takes: {})",
                 serde_json::to_value(card.component.get()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
@@ -35,14 +36,14 @@ pub(super) fn check_card(ctx: &Ctx, sink: &mut Sink) {
     }
     for (field, hint) in missing_fields(card) {
         sink.push(
-            "card-incomplete",
+            &rules::CARD_INCOMPLETE,
             format!("the Product ID Card has no `{field}`"),
             card_loc(1),
             format!("add `{field}`: {hint}"),
         );
     }
     for (line, message, hint) in invalid_values(card) {
-        sink.push("card-invalid", message, card_loc(line), hint);
+        sink.push(&rules::CARD_INVALID, message, card_loc(line), hint);
     }
 }
 

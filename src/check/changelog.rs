@@ -4,13 +4,14 @@
 use crate::release::ReleaseFacts;
 use crate::release::changelog::ChangelogKind;
 use crate::release::tag::TagVersion;
+use crate::rules;
 
 use super::{Ctx, Location, Sink};
 
 pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
     if ctx.facts.changelogs.is_empty() {
         sink.push(
-            "changelog-missing",
+            &rules::CHANGELOG_MISSING,
             "the repository has no changelog (CHANGELOG.md, CHANGELOG, debian/changelog or a spec %changelog)".into(),
             None,
             format!("add CHANGELOG.md with a section `## [{}] - YYYY-MM-DD`", ctx.tag.wanted()),
@@ -23,7 +24,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
             ChangelogKind::KeepAChangelog => {
                 match log.entries.iter().find(|e| ctx.tag.matches(&e.version)) {
                     Some(e) if e.body.trim().is_empty() => sink.push(
-                        "changelog-entry",
+                        &rules::CHANGELOG_ENTRY,
                         format!("{}: the section for {want} is empty", log.file.display()),
                         Some(Location::at(&log.file, e.line)),
                         "say what changed in this release under the heading".into(),
@@ -36,7 +37,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
                             .map(|e| format!(" (the newest section is {})", e.version))
                             .unwrap_or_default();
                         sink.push(
-                            "changelog-entry",
+                            &rules::CHANGELOG_ENTRY,
                             format!("{} has no section for {want}{top}", log.file.display()),
                             Some(Location::file(&log.file)),
                             format!("add `## [{want}] - YYYY-MM-DD` with the release's changes, e.g. by renaming `[Unreleased]`"),
@@ -52,7 +53,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
                 };
                 match log.entries.first() {
                     Some(top) if !ctx.tag.matches(&top.version) => sink.push(
-                        "changelog-version",
+                        &rules::CHANGELOG_VERSION,
                         format!("{}:{}: the {what} is version {} but the tag releases {want}", log.file.display(), top.line, top.full_version),
                         Some(Location::at(&log.file, top.line)),
                         if log.kind == ChangelogKind::Debian {
@@ -63,7 +64,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
                     ),
                     Some(_) => {}
                     None => sink.push(
-                        "changelog-version",
+                        &rules::CHANGELOG_VERSION,
                         format!("{} has no entry at all", log.file.display()),
                         Some(Location::file(&log.file)),
                         format!("add an entry for {want}"),
@@ -109,7 +110,7 @@ pub(super) fn check_release_notes(ctx: &Ctx, sink: &mut Sink) {
         ),
     };
     sink.push(
-        "release-notes",
+        &rules::RELEASE_NOTES,
         message,
         location,
         format!(

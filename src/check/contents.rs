@@ -2,6 +2,7 @@
 //! `package-unsigned`.
 
 use crate::package::PackageFormat;
+use crate::rules;
 
 use super::{Ctx, Location, Sink};
 
@@ -17,7 +18,7 @@ pub(super) fn check_contents(ctx: &Ctx, sink: &mut Sink) {
                 .collect();
             let more = pkg.world_writable.len().saturating_sub(shown.len());
             sink.push(
-                "world-writable",
+                &rules::WORLD_WRITABLE,
                 format!(
                     "{} installs world-writable {}: {}{}",
                     pkg.file.display(),
@@ -47,7 +48,7 @@ pub(super) fn check_contents(ctx: &Ctx, sink: &mut Sink) {
         }
         if !pkg.signed {
             sink.push(
-                "package-unsigned",
+                &rules::PACKAGE_UNSIGNED,
                 format!("{} is not signed", pkg.file.display()),
                 Some(Location::file(path)),
                 match pkg.format {

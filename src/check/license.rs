@@ -3,6 +3,7 @@
 //! Product ID Card, lenient for package headers, which often carry Fedora's
 //! legacy short names.
 
+use crate::rules;
 use std::collections::BTreeSet;
 
 use spdx::{Expression, ParseMode};
@@ -128,7 +129,7 @@ pub(super) fn check_license(ctx: &Ctx, sink: &mut Sink) {
                 None => "write an SPDX licence expression from https://spdx.org/licenses/, e.g. `Apache-2.0`".into(),
             };
             sink.push(
-                "license-spdx",
+                &rules::LICENSE_SPDX,
                 format!(
                     "the card's licence `{}` is not an SPDX expression",
                     lic.value()
@@ -142,7 +143,7 @@ pub(super) fn check_license(ctx: &Ctx, sink: &mut Sink) {
     let refused = refused(&expr, &ctx.policy.licenses);
     if !refused.is_empty() {
         sink.push(
-            "license-not-approved",
+            &rules::LICENSE_NOT_APPROVED,
             format!(
                 "the licence `{expr}` is not accepted by {}: {} is neither OSI-approved nor allowed",
                 ctx.policy.name,
@@ -179,7 +180,7 @@ pub(super) fn check_license(ctx: &Ctx, sink: &mut Sink) {
             },
         };
         sink.push(
-            "license-mismatch",
+            &rules::LICENSE_MISMATCH,
             message,
             Some(Location::file(path)),
             hint,

@@ -3,6 +3,7 @@
 
 use crate::package::{Package, PackageFormat};
 use crate::policy::{Format, Policy, Target};
+use crate::rules;
 
 use super::{Ctx, Location, Sink, TargetCoverage};
 
@@ -94,7 +95,7 @@ fn no_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package) {
         })
         .collect();
     sink.push(
-        "package-no-target",
+        &rules::PACKAGE_NO_TARGET,
         format!(
             "{} ({} {}-{}) is built for none of {}'s targets",
             pkg.file.display(),
@@ -113,7 +114,7 @@ fn on_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package, target: &Target) {
     let path = ctx.package_path(pkg);
     if !target.arch.iter().any(|a| a == &pkg.arch) {
         sink.push(
-            "package-arch",
+            &rules::PACKAGE_ARCH,
             format!(
                 "{} is built for architecture `{}`, which {} does not carry",
                 pkg.file.display(),
@@ -126,7 +127,7 @@ fn on_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package, target: &Target) {
     }
     if ctx.policy.target_retired(target) {
         sink.push(
-            "target-retired",
+            &rules::TARGET_RETIRED,
             format!(
                 "{} is built for {}, which {} no longer accepts since {}",
                 pkg.file.display(),
@@ -173,7 +174,7 @@ fn missing_target(ctx: &Ctx, sink: &mut Sink, t: &Target) {
         ),
     };
     let location = ctx.facts.artifacts.clone().map(Location::file);
-    sink.push("target-missing", message, location, hint);
+    sink.push(&rules::TARGET_MISSING, message, location, hint);
 }
 
 fn ext(f: Format) -> &'static str {

@@ -1,6 +1,7 @@
 //! The tag and the packages' versions: `tag-semver`, `package-version`.
 
 use super::{Ctx, Location, Sink};
+use crate::rules;
 
 pub(super) fn check_tag(ctx: &Ctx, sink: &mut Sink) {
     if let Some(problem) = &ctx.tag.problem {
@@ -10,7 +11,7 @@ pub(super) fn check_tag(ctx: &Ctx, sink: &mut Sink) {
             }
             None => "tag releases as MAJOR.MINOR.PATCH, e.g. `1.4.0` (https://semver.org)".into(),
         };
-        sink.push("tag-semver", problem.message.clone(), None, hint);
+        sink.push(&rules::TAG_SEMVER, problem.message.clone(), None, hint);
     }
 }
 
@@ -28,7 +29,7 @@ pub(super) fn check_versions(ctx: &Ctx, sink: &mut Sink) {
         let path = ctx.package_path(pkg);
         if !ctx.tag.matches(&pkg.version) {
             sink.push(
-                "package-version",
+                &rules::PACKAGE_VERSION,
                 format!(
                     "{} is version {} but the tag `{}` releases {}",
                     pkg.file.display(),
@@ -43,7 +44,7 @@ pub(super) fn check_versions(ctx: &Ctx, sink: &mut Sink) {
             && release_number(&pkg.release) != rel
         {
             sink.push(
-                "package-version",
+                &rules::PACKAGE_VERSION,
                 format!(
                     "{} is package release {} but the tag `{}` names package release {}",
                     pkg.file.display(),
