@@ -1,7 +1,7 @@
 //! Distribution releases (seed "Cloud Middleware Distribution", step 6; seed
 //! "Instructions for centrally-provided services": announcements, the OMB told
 //! a week ahead, the post-implementation review). Pure: issues in, texts and
-//! decisions out; `tracker::sync` does the I/O.
+//! decisions out; `process::announce` and `process::publish` do the I/O.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};

@@ -1,8 +1,11 @@
 //! umd-release: EGI's software provisioning process (UMD and CMD) run from a forge.
 //!
-//! The core is pure: [`release`] gathers facts, [`check`] turns facts and a
-//! [`policy::Policy`] into findings. Only the CLI shell reads files and talks to
-//! the network.
+//! A functional core inside a thin shell. The core is pure: [`release`]
+//! gathers a release's facts, [`check`] turns facts and a [`policy::Policy`]
+//! into findings, [`pipeline`] and [`submission`] decide what a submission's
+//! events do, and every decision that changes a tracker is a [`plan::Plan`].
+//! [`process`] runs the seeds' steps over a [`tracker::Tracker`] and applies
+//! each plan through one executor; only [`tracker`] and [`forge`] do I/O.
 
 pub mod announce;
 pub mod calendar;

@@ -1,5 +1,5 @@
 //! What handling one event does to a submission, as data: the new state, the
-//! label changes and the comments. Deciding is pure; `tracker::sync` carries
+//! label changes and the comments. Deciding is pure; `process::track` carries
 //! an [`Effect`] out and keeps the status comment.
 
 use time::OffsetDateTime;

@@ -84,7 +84,7 @@ pub struct Announced {
     pub plan: Plan,
 }
 
-/// Prepares the announcement and its plan; [`file`] applies it.
+/// Prepares the announcement and its plan; [`file()`] applies it.
 pub fn announce(tracker: &dyn Tracker, req: &AnnounceRequest) -> Result<Announced> {
     let DistRelease { policy, key } = req.release;
     let warning = announce::check_date(

@@ -1,7 +1,7 @@
 //! The seeds' process over a [`Tracker`], one file per step: check, submit,
 //! intake, request, track, sweep, announce, publish, export, status. Each step
 //! decides with the pure core and changes the tracker only through a
-//! [`Plan`](crate::plan::Plan) that [`apply`] carries out, so every writing
+//! [`Plan`](crate::plan::Plan) that [`apply()`] carries out, so every writing
 //! step has a dry run. Steps return typed results; the CLI prints them.
 
 pub mod announce;

@@ -2,7 +2,7 @@
 //! octocrab's raw request methods so that status codes and headers (Link,
 //! `retry-after`, `x-ratelimit-*`) stay visible to us.
 //!
-//! The [`Tracker`] trait is synchronous, so the tracker owns a current-thread
+//! The [`Tracker`](crate::tracker::Tracker) trait is synchronous, so the tracker owns a current-thread
 //! tokio runtime and blocks on each call. Requests are strictly serial: GitHub
 //! asks integrations not to make concurrent requests (secondary rate limits).
 //! Must not be used from inside another tokio runtime (`block_on` would panic).

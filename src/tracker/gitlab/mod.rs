@@ -20,8 +20,9 @@
 //! - **Comments** are notes. Notes GitLab writes itself (`system: true`: "changed
 //!   the description", label changes on older versions) are not comments.
 //!   A note is reached only through its issue (`/issues/:iid/notes/:id`; there is
-//!   no endpoint by note id alone), while [`Tracker::update_comment`] gets only
-//!   the id: see [`GitLabTracker::update_comment`].
+//!   no endpoint by note id alone), which is why
+//!   [`Tracker::update_comment`](crate::tracker::Tracker::update_comment) takes
+//!   the issue number too.
 //! - **Quick actions.** GitLab runs lines starting with `/` (`/close`,
 //!   `/label ~x`) in a note or a new description. The core's text quotes
 //!   untrusted input (`> ` lines), so no line it writes starts with `/`.
