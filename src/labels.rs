@@ -8,8 +8,12 @@ pub const TOOL_LOGIN: &str = "umd-release";
 pub const STATE_PREFIX: &str = "state:";
 /// `dist:<policy id>`: the distribution a submission goes to.
 pub const DIST_PREFIX: &str = "dist:";
-/// `product:<name>`: every submission of a product, the lookup label.
+/// `product:<name>`: every submission of a product.
 pub const PRODUCT_PREFIX: &str = "product:";
+/// `key:<hash>`: the one submission of a key (distribution, product,
+/// version), so that finding it is one listing however long the product's
+/// history (a forge filters by label without a search index).
+pub const KEY_PREFIX: &str = "key:";
 
 /// A stage past its deadline; the stage label stays.
 pub const DELAYED: &str = "delayed";
@@ -32,6 +36,15 @@ pub fn dist(id: &str) -> String {
 /// The label of a product, `product:site-info-publisher`.
 pub fn product(name: &str) -> String {
     format!("{PRODUCT_PREFIX}{name}")
+}
+
+/// The label of a submission key (`Key::id`): `key:` and 12 hex digits of
+/// its sha256, short enough for every forge's label length limit.
+pub fn key(id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(id.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("{KEY_PREFIX}{hex}")
 }
 
 /// The labels that are not stages, with their colour and description, for `init`.
@@ -65,7 +78,7 @@ pub const FLAGS: [(&str, &str, &str); 6] = [
 ];
 
 /// The core's label prefixes that are scoped labels on GitLab.
-const SCOPED: [&str; 3] = ["state", "dist", "product"];
+const SCOPED: [&str; 4] = ["state", "dist", "product", "key"];
 
 /// The GitLab name of a core label: `state:x` is the scoped label `state::x`.
 pub fn scope(label: &str) -> String {
@@ -98,6 +111,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn key_labels_are_short_stable_and_distinct() {
+        // The sha256 of the id, as `hashlib.sha256(...).hexdigest()[:12]` gives it.
+        assert_eq!(
+            key("cmd-os-1/site-info-publisher/1.4.0"),
+            "key:a25a887efa23"
+        );
+        assert_ne!(
+            key("cmd-os-1/site-info-publisher/1.4.0"),
+            key("cmd-os-1/site-info-publisher/1.4.1")
+        );
+        // GitLab and GitHub both take labels of up to 50 characters.
+        assert!(key(&"x".repeat(500)).len() <= 50);
+    }
+
+    #[test]
     fn scoped_labels_both_ways() {
         for (core, gl) in [
             ("state:unverified", "state::unverified"),
@@ -106,6 +134,7 @@ mod tests {
                 "product:site-info-publisher",
                 "product::site-info-publisher",
             ),
+            ("key:a25a887efa23", "key::a25a887efa23"),
             ("umd-submission", "umd-submission"),
             ("other:x", "other:x"),
             ("stateful:x", "stateful:x"),

@@ -270,6 +270,7 @@ fn crash_after_create_before_labelling_is_repaired(forge: &Forge) {
         labels,
         [
             "dist:cmd-os-1",
+            "key:a25a887efa23",
             "product:site-info-publisher",
             "state:unverified"
         ]
@@ -509,6 +510,62 @@ fn new_then_rerun(forge: &Forge, extra: &[&str]) -> (Vec<Req>, Vec<Req>) {
     (new, rerun)
 }
 
+/// Finding a submission costs the same however long its product's history:
+/// 250 earlier issues of the product (three pages of a listing by product
+/// label) add no request to a new submission or to its re-run, on either
+/// forge. The key label selects the one submission; the product label no
+/// longer has to be listed.
+#[test]
+fn the_lookup_does_not_grow_with_the_product_history() {
+    for kind in [Kind::GitHub, Kind::GitLab] {
+        let quiet = Forge::new(kind);
+        let alone = submit_twice(&quiet);
+        let busy = Forge::new(kind);
+        let t = busy.tracker();
+        let product = "product:site-info-publisher".to_string();
+        for n in 0..250 {
+            t.create_issue(
+                "tp",
+                &format!("[CMD-OS 1] site-info-publisher 0.{n}.0"),
+                "an older release",
+                std::slice::from_ref(&product),
+            )
+            .unwrap();
+        }
+        let crowded = submit_twice(&busy);
+        assert_eq!(
+            (crowded.0.len(), crowded.1.len()),
+            (alone.0.len(), alone.1.len()),
+            "{kind:?}: with 250 earlier issues {:#?}\nalone {:#?}",
+            (show(&crowded.0), show(&crowded.1)),
+            (show(&alone.0), show(&alone.1))
+        );
+    }
+}
+
+/// A new submission and its unchanged re-run, whatever number it gets.
+fn submit_twice(forge: &Forge) -> (Vec<Req>, Vec<Req>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    forge.take_requests();
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert!(
+        r.code == 0 && r.stdout.contains(": created #"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let new = forge.take_requests();
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert!(
+        r.code == 0 && r.stdout.contains(": unchanged #"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    (new, forge.take_requests())
+}
+
 fn show(log: &[Req]) -> Vec<String> {
     log.iter().map(ToString::to_string).collect()
 }
@@ -553,15 +610,15 @@ fn assert_requests(log: &[Req], want: &[(&str, &str, &str)]) {
 }
 
 /// The same on GitLab, where the budget is exact. A new submission costs 4
-/// requests (find by product label, search by marker for one whose labels
+/// requests (find by its key label, search by marker for one whose labels
 /// were lost, create with its labels, list again to converge with a racing
-/// run) and an unchanged re-run 1 (the list by product label); reading the
+/// run) and an unchanged re-run 1 (the list by key label); reading the
 /// registry through the repository files API adds 1 to each.
 #[test]
 fn gitlab_request_budget() {
     let registry = support::manifest_dir().join("examples/tracker/products");
     let registry = registry.to_str().unwrap();
-    let by_product = ("GET", "/issues", "labels=product%3A%3Asite-info-publisher");
+    let by_key = ("GET", "/issues", "labels=key%3A%3Aa25a887efa23");
     let by_marker = ("GET", "/issues", "in=description");
     let create = ("POST", "/issues", "");
     let read_registry = (
@@ -572,16 +629,13 @@ fn gitlab_request_budget() {
 
     let forge = Forge::new(Kind::GitLab);
     let (new, rerun) = new_then_rerun(&forge, &["--registry", registry]);
-    assert_requests(&new, &[by_product, by_marker, create, by_product]);
-    assert_requests(&rerun, &[by_product]);
+    assert_requests(&new, &[by_key, by_marker, create, by_key]);
+    assert_requests(&rerun, &[by_key]);
 
     let forge = Forge::new(Kind::GitLab);
     let (new, rerun) = new_then_rerun(&forge, &[]);
-    assert_requests(
-        &new,
-        &[read_registry, by_product, by_marker, create, by_product],
-    );
-    assert_requests(&rerun, &[read_registry, by_product]);
+    assert_requests(&new, &[read_registry, by_key, by_marker, create, by_key]);
+    assert_requests(&rerun, &[read_registry, by_key]);
 }
 
 #[test]

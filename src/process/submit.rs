@@ -225,10 +225,12 @@ pub struct Outcome {
     pub number: Option<u64>,
 }
 
-/// The issues carrying `key`: by the product label, else (labels lost in a crash
-/// between create and label, or removed by hand) by the marker in the body.
+/// The issues carrying `key`: by its key label (one listing, whatever the
+/// product's history), else (labels lost in a crash between create and
+/// label, removed by hand, or an issue filed before key labels) by the marker
+/// in the body; the labels are then repaired.
 pub fn find(tracker: &dyn Tracker, key: &Key) -> Result<Vec<Issue>, TrackerError> {
-    let labelled = tracker.list_issues(Some(&key.product_label()), false)?;
+    let labelled = tracker.list_issues(Some(&key.key_label()), false)?;
     let found: Vec<Issue> = submission::matching(key, &labelled)
         .into_iter()
         .cloned()

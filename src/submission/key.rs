@@ -42,6 +42,11 @@ impl Key {
         crate::labels::product(&self.product)
     }
 
+    /// The label only this submission carries: how it is found again.
+    pub fn key_label(&self) -> String {
+        crate::labels::key(&self.id())
+    }
+
     pub fn dist_label(&self) -> String {
         crate::labels::dist(&self.dist)
     }

@@ -13,7 +13,7 @@ use crate::stage::Stage;
 
 /// Labels a submission carries besides its state.
 pub fn base_labels(key: &Key) -> Vec<String> {
-    vec![key.dist_label(), key.product_label()]
+    vec![key.dist_label(), key.product_label(), key.key_label()]
 }
 
 /// Submissions of `key` among `issues`: their first-line marker names the key.
