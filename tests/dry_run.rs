@@ -208,20 +208,6 @@ fn init_labels(rig: &Rig) {
     assert!(out.contains("ensure label `dist:umd-5`"), "{out}");
 }
 
-macro_rules! on_all {
-    ($($name:ident),* $(,)?) => {
-        mod local {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::Local)) })*
-        }
-        mod github {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
-        }
-        mod gitlab {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
-        }
-    };
-}
-
 on_all!(move_comment_track_sweep, announce_publish, init_labels);
 
 #[test]

@@ -14,23 +14,6 @@ use support::{run, umd};
 use umd_release::submission::State;
 use umd_release::tracker::gitlab::scope;
 
-/// Runs each scenario on the three trackers, as three tests. A scenario that
-/// a known bug breaks on one forge only is marked there, e.g.
-/// `#[gitlab(ignore = "why")] name`, until the bug is fixed.
-macro_rules! on_all {
-    ($($(#[local($($l:tt)*)])? $(#[github($($h:tt)*)])? $(#[gitlab($($g:tt)*)])? $name:ident),* $(,)?) => {
-        mod local {
-            $($(#[$($l)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::Local)) })*
-        }
-        mod github {
-            $($(#[$($h)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
-        }
-        mod gitlab {
-            $($(#[$($g)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
-        }
-    };
-}
-
 on_all!(
     full_journey_from_unverified_to_released,
     an_unauthorised_move_is_put_back_with_the_role_named,

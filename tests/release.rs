@@ -52,21 +52,6 @@ fn publish(rig: &Rig, who: &str) -> support::Run {
     ]))
 }
 
-/// Runs each scenario on the three trackers, as three tests.
-macro_rules! on_all {
-    ($($name:ident),* $(,)?) => {
-        mod local {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::Local)) })*
-        }
-        mod github {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
-        }
-        mod gitlab {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
-        }
-    };
-}
-
 on_all!(
     announce_publish_and_review,
     an_emergency_release_is_flagged_for_the_omb,

@@ -2,6 +2,8 @@
 //! comment carries Early Adopter answers, reports and waivers. The decisions
 //! are [`crate::pipeline`]'s; this reads the issue and applies their plan.
 
+use std::borrow::Cow;
+
 use time::OffsetDateTime;
 
 use super::apply::apply_unless;
@@ -109,6 +111,22 @@ pub fn carry_out(
     Ok(plan)
 }
 
+/// The submission an issue holds: its body, the policy that governs it and
+/// its recorded state; `None` for an issue that is not a submission.
+fn submission_of<'r>(
+    issue: &Issue,
+    rules: &'r Rules,
+) -> Result<Option<(Body, Cow<'r, Policy>, State)>> {
+    let Some(body) = submission::parse(&issue.body) else {
+        return Ok(None);
+    };
+    let Some(policy) = rules.policy_of(&body.key) else {
+        return Err(unknown_policy(&body.key).into());
+    };
+    let state = state_of(issue, &body);
+    Ok(Some((body, policy, state)))
+}
+
 /// What handling one label change did.
 #[derive(Debug, Clone)]
 pub struct Handled {
@@ -132,13 +150,9 @@ pub fn labels_changed(
     now: OffsetDateTime,
     dry_run: bool,
 ) -> Result<Option<Handled>> {
-    let Some(body) = submission::parse(&issue.body) else {
+    let Some((body, policy, state)) = submission_of(issue, rules)? else {
         return Ok(None);
     };
-    let Some(policy) = rules.policy_of(&body.key) else {
-        return Err(unknown_policy(&body.key).into());
-    };
-    let state = state_of(issue, &body);
     // The tool's own changes come back as events: they find labels and history agreeing.
     let on: Vec<Stage> = issue
         .labels
@@ -249,13 +263,9 @@ pub fn commented(
     if cmds.is_empty() {
         return Ok(None);
     }
-    let Some(body) = submission::parse(&issue.body) else {
+    let Some((body, policy, before)) = submission_of(issue, rules)? else {
         return Ok(None);
     };
-    let Some(policy) = rules.policy_of(&body.key) else {
-        return Err(unknown_policy(&body.key).into());
-    };
-    let before = state_of(issue, &body);
     let mut state = before.clone();
     let roles = if cmds.iter().any(|c| matches!(c, Command::Waive { .. })) {
         crate::tracker::roles::roles_of(tracker, &rules.config, author)?

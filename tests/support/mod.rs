@@ -8,6 +8,25 @@ pub mod forge;
 pub mod pkg;
 pub mod rig;
 
+/// Runs each scenario `fn name(rig: &Rig)` of a test file on the embedded
+/// tracker, the fake GitHub and the fake GitLab, as three tests
+/// (`local::name`, `github::name`, `gitlab::name`); `#[local(ignore)]` and
+/// the like put an attribute on one of them.
+#[macro_export]
+macro_rules! on_all {
+    ($($(#[local($($l:tt)*)])? $(#[github($($h:tt)*)])? $(#[gitlab($($g:tt)*)])? $name:ident),* $(,)?) => {
+        mod local {
+            $($(#[$($l)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::Local)) })*
+        }
+        mod github {
+            $($(#[$($h)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
+        }
+        mod gitlab {
+            $($(#[$($g)*])? #[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
+        }
+    };
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
