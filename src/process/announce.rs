@@ -48,7 +48,8 @@ pub fn find_release(
     tracker: &dyn Tracker,
     key: &ReleaseKey,
 ) -> Result<Option<(Issue, Record)>, TrackerError> {
-    for issue in tracker.list_issues(Some(ANNOUNCEMENT_LABEL), false)? {
+    let issues = super::tracker_issues(tracker, tracker.list_issues(Some(ANNOUNCEMENT_LABEL), false)?)?;
+    for issue in issues {
         if let Some((k, record)) = announce::parse::<Record>(&issue.body, "announcement")
             && &k == key
         {
@@ -103,7 +104,7 @@ pub fn announce(tracker: &dyn Tracker, req: &AnnounceRequest) -> Result<Announce
             policy.name, key.version, issue.number
         )));
     }
-    let issues = tracker.list_issues(None, true)?;
+    let issues = super::tracker_issues(tracker, tracker.list_issues(None, true)?)?;
     let ready = announce::ready(&issues, &policy.id);
     if ready.is_empty() {
         return Err(input(format!(

@@ -140,6 +140,25 @@ pub(crate) fn unknown_policy(key: &Key) -> TrackerError {
     }
 }
 
+/// Whether the tracker itself opened `issue`: only such an issue can be a
+/// submission, an announcement or a review. Anyone may open an issue that
+/// copies a marker and a state block; the forge records who did.
+pub(crate) fn opened_by_tracker(issue: &Issue, identity: Option<&str>) -> bool {
+    identity.is_none_or(|me| issue.author.eq_ignore_ascii_case(me))
+}
+
+/// The issues of a listing that the tracker itself opened.
+pub(crate) fn tracker_issues(
+    tracker: &dyn Tracker,
+    issues: Vec<Issue>,
+) -> Result<Vec<Issue>, TrackerError> {
+    let me = tracker.identity()?;
+    Ok(issues
+        .into_iter()
+        .filter(|i| opened_by_tracker(i, me.as_deref()))
+        .collect())
+}
+
 /// The recorded state, or one rebuilt from the labels if the block was damaged.
 pub(crate) fn state_of(issue: &Issue, body: &submission::Body) -> submission::State {
     body.state.clone().unwrap_or_else(|| submission::State {
@@ -227,7 +246,10 @@ pub fn find_submission(
             "`{submission}` is not PRODUCT@VERSION, e.g. site-info-publisher@1.4.0"
         )));
     };
-    let issues = tracker.list_issues(Some(&crate::labels::product(product)), true)?;
+    let issues = tracker_issues(
+        tracker,
+        tracker.list_issues(Some(&crate::labels::product(product)), true)?,
+    )?;
     let mut found: Vec<Issue> = issues
         .into_iter()
         .filter(|i| {

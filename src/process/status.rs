@@ -48,7 +48,7 @@ pub struct Explain<'a> {
 
 /// Every submission in the tracker, from one listing.
 pub fn status(tracker: &dyn Tracker, explain: Option<&Explain>) -> Result<Vec<StatusRow>> {
-    let issues = tracker.list_issues(None, false)?;
+    let issues = super::tracker_issues(tracker, tracker.list_issues(None, false)?)?;
     let mut rows: Vec<StatusRow> = issues
         .iter()
         .filter_map(|i| {
@@ -159,7 +159,7 @@ pub fn dashboard(
     rules: &super::Rules,
     now: OffsetDateTime,
 ) -> Result<(usize, Vec<(String, String)>)> {
-    let issues = tracker.list_issues(None, false)?;
+    let issues = super::tracker_issues(tracker, tracker.list_issues(None, false)?)?;
     let rows = crate::dashboard::rows(&issues, &rules.policies, &rules.config, now);
     let files = crate::dashboard::render(&rows, &tracker.describe(), now);
     Ok((rows.len(), files))

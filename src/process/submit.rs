@@ -122,6 +122,12 @@ impl Submitted {
             } else if let Some(url) = &f.outcome.url {
                 out.push_str(&format!("  {url}\n"));
             }
+            for (number, author) in &f.outcome.ignored {
+                out.push_str(&format!(
+                    "  warning: ignored #{number}: it carries this submission's marker but was opened by {}, not by the tracker; only issues the tracker opens are submissions (close it, or ask its author why)\n",
+                    crate::markdown::neutralize(author)
+                ));
+            }
         }
         out
     }
@@ -223,30 +229,61 @@ pub struct Outcome {
     /// The submission issue's URL (absent in a dry run that would create it).
     pub url: Option<String>,
     pub number: Option<u64>,
+    /// Issues that copy this submission's marker but were opened by someone
+    /// other than the tracker (number, author): never adopted.
+    pub ignored: Vec<(u64, String)>,
 }
 
-/// The issues carrying `key`: by its key label (one listing, whatever the
-/// product's history), else (labels lost in a crash between create and
-/// label, removed by hand, or an issue filed before key labels) by the marker
-/// in the body; the labels are then repaired.
+/// The issues carrying `key` that the tracker itself opened: by its key
+/// label (one listing, whatever the product's history), else (labels lost in
+/// a crash between create and label, removed by hand, or an issue filed
+/// before key labels) by the marker in the body; the labels are then repaired.
 pub fn find(tracker: &dyn Tracker, key: &Key) -> Result<Vec<Issue>, TrackerError> {
-    let labelled = tracker.list_issues(Some(&key.key_label()), false)?;
-    let found: Vec<Issue> = submission::matching(key, &labelled)
-        .into_iter()
-        .cloned()
-        .collect();
+    Ok(find_all(tracker, key)?.0)
+}
+
+/// [`find`], and the issues that copy the key's marker but were opened by
+/// someone else: never adopted, reported.
+pub fn find_all(tracker: &dyn Tracker, key: &Key) -> Result<(Vec<Issue>, Vec<Issue>), TrackerError> {
+    let me = tracker.identity()?;
+    let split = |issues: Vec<Issue>| -> (Vec<Issue>, Vec<Issue>) {
+        submission::matching(key, &issues)
+            .into_iter()
+            .cloned()
+            .partition(|i| super::opened_by_tracker(i, me.as_deref()))
+    };
+    let (found, foreign) = split(tracker.list_issues(Some(&key.key_label()), false)?);
     if !found.is_empty() {
-        return Ok(found);
+        return Ok((found, foreign));
     }
-    let searched = tracker.search_issues(&key.marker())?;
-    Ok(submission::matching(key, &searched)
-        .into_iter()
-        .cloned()
-        .collect())
+    let (found, mut searched) = split(tracker.search_issues(&key.marker())?);
+    searched.extend(foreign);
+    searched.sort_by_key(|i| i.number);
+    searched.dedup_by_key(|i| i.number);
+    Ok((found, searched))
+}
+
+/// Closes the open duplicates among `issues` (one key's, lowest first),
+/// keeping the lowest; reads the comments it needs to say each thing once.
+pub(crate) fn converge(
+    tracker: &dyn Tracker,
+    issues: &[Issue],
+) -> Result<Plan, TrackerError> {
+    let open: Vec<&Issue> = issues.iter().filter(|i| i.open).collect();
+    if open.len() < 2 {
+        return Ok(Plan::default());
+    }
+    let mut comments = BTreeMap::new();
+    for i in &open {
+        comments.insert(i.number, tracker.list_comments(i.number)?);
+    }
+    let refs: Vec<&Issue> = issues.iter().collect();
+    Ok(submission::dedupe(&refs, &comments, &super::is_bot))
 }
 
 /// Files one desired submission: plan from what exists, apply, and converge
-/// if another run created the same submission meanwhile.
+/// if another run created the same submission meanwhile, or an earlier run
+/// left a duplicate open.
 pub fn submit(
     tracker: &dyn Tracker,
     actor: &str,
@@ -255,15 +292,19 @@ pub fn submit(
     dry_run: bool,
     now: OffsetDateTime,
 ) -> Result<Outcome, TrackerError> {
-    let existing = find(tracker, &desired.key)?;
+    let (existing, foreign) = find_all(tracker, &desired.key)?;
     let refs: Vec<&Issue> = existing.iter().collect();
-    let plan = submission::plan(desired, &refs, actor, now, comment);
+    let mut plan = submission::plan(desired, &refs, actor, now, comment);
+    let repair = converge(tracker, &existing)?;
+    plan.extend(repair);
+    let keep = existing.iter().find(|i| i.open).or(existing.first());
     let mut outcome = Outcome {
         key: desired.key.id(),
         created: existing.is_empty(),
-        url: existing.first().map(|i| i.url.clone()),
-        number: existing.first().map(|i| i.number),
+        url: keep.map(|i| i.url.clone()),
+        number: keep.map(|i| i.number),
         plan,
+        ignored: foreign.iter().map(|i| (i.number, i.author.clone())).collect(),
     };
     if dry_run {
         return Ok(outcome);
@@ -273,15 +314,14 @@ pub fn submit(
         // Another run may have created the same submission meanwhile: both now
         // see both issues and agree on the lowest number.
         let all = find(tracker, &desired.key)?;
-        let refs: Vec<&Issue> = all.iter().collect();
-        let dedupe = submission::dedupe(&refs);
-        let keep = refs.iter().find(|i| i.open).copied().unwrap_or(&created);
+        let keep = all.iter().find(|i| i.open).unwrap_or(&created);
         outcome.url = Some(keep.url.clone());
         outcome.number = Some(keep.number);
         outcome.created = keep.number == created.number;
-        // Close only the issue this run created: the other racer closes its own.
+        // Close only the issue this run created: the other racer closes its
+        // own, and a racer that failed is repaired by the next run of anything.
         let mine = IssueRef::Existing(created.number);
-        let own: Vec<_> = dedupe
+        let own: Vec<_> = converge(tracker, &all)?
             .actions
             .into_iter()
             .filter(|a| {

@@ -36,8 +36,16 @@ pub fn sweep(
 ) -> Result<Vec<Swept>> {
     let mut out = Vec::new();
     let builtin = Policy::builtins();
-    for issue in tracker.list_issues(None, true)? {
-        if issue.labels.iter().any(|l| l == labels::REVIEW) {
+    let me = tracker.identity()?;
+    let listed = tracker.list_issues(None, true)?;
+    let closed = duplicates(tracker, &listed, me.as_deref(), dry_run, &mut out)?;
+    for issue in listed {
+        if closed.contains(&issue.number) {
+            continue;
+        }
+        // Requests are the providers' own issues; everything else is the tracker's.
+        let ours = super::opened_by_tracker(&issue, me.as_deref());
+        if ours && issue.labels.iter().any(|l| l == labels::REVIEW) {
             out.extend(review(tracker, &issue, rules, dry_run, now)?);
             continue;
         }
@@ -45,7 +53,7 @@ pub fn sweep(
             out.extend(request(tracker, &issue, rules, builtin, dry_run, now)?);
             continue;
         }
-        let Some(body) = submission::parse(&issue.body) else {
+        let Some(body) = submission::parse(&issue.body).filter(|_| ours) else {
             continue;
         };
         let Some(policy) = rules.policy_of(&body.key) else {
@@ -71,6 +79,39 @@ pub fn sweep(
         });
     }
     Ok(out)
+}
+
+/// Closes the open duplicates of each key (a racing `submit` that failed
+/// before closing its copy), keeping the lowest; returns the numbers closed.
+fn duplicates(
+    tracker: &dyn Tracker,
+    listed: &[Issue],
+    me: Option<&str>,
+    dry_run: bool,
+    out: &mut Vec<Swept>,
+) -> Result<std::collections::BTreeSet<u64>> {
+    let mut by_key: std::collections::BTreeMap<Key, Vec<Issue>> = Default::default();
+    for issue in listed.iter().filter(|i| super::opened_by_tracker(i, me)) {
+        if let Some(body) = submission::parse(&issue.body) {
+            by_key.entry(body.key).or_default().push(issue.clone());
+        }
+    }
+    let mut closed = std::collections::BTreeSet::new();
+    for (key, mut issues) in by_key.into_iter().filter(|(_, v)| v.len() > 1) {
+        issues.sort_by_key(|i| i.number);
+        let plan = super::submit::converge(tracker, &issues)?;
+        let (mut plan, _) = apply_unless(dry_run, tracker, TOOL_LOGIN, plan)?;
+        for dup in &issues[1..] {
+            closed.insert(dup.number);
+            out.push(Swept {
+                number: dup.number,
+                key: key.id(),
+                notes: vec![format!("closed as a duplicate of #{}", issues[0].number)],
+                plan: std::mem::take(&mut plan),
+            });
+        }
+    }
+    Ok(closed)
 }
 
 /// An issue-form request not filed within the injection deadline is flagged.

@@ -113,13 +113,18 @@ pub fn carry_out(
 
 /// The submission an issue holds: its body, the policy that governs it and
 /// its recorded state; `None` for an issue that is not a submission.
+/// An issue someone else opened is never a submission, whatever its body says.
 fn submission_of<'r>(
+    tracker: &dyn Tracker,
     issue: &Issue,
     rules: &'r Rules,
 ) -> Result<Option<(Body, Cow<'r, Policy>, State)>> {
     let Some(body) = submission::parse(&issue.body) else {
         return Ok(None);
     };
+    if !super::opened_by_tracker(issue, tracker.identity()?.as_deref()) {
+        return Ok(None);
+    }
     let Some(policy) = rules.policy_of(&body.key) else {
         return Err(unknown_policy(&body.key).into());
     };
@@ -150,7 +155,7 @@ pub fn labels_changed(
     now: OffsetDateTime,
     dry_run: bool,
 ) -> Result<Option<Handled>> {
-    let Some((body, policy, state)) = submission_of(issue, rules)? else {
+    let Some((body, policy, state)) = submission_of(tracker, issue, rules)? else {
         return Ok(None);
     };
     // The tool's own changes come back as events: they find labels and history agreeing.
@@ -263,7 +268,7 @@ pub fn commented(
     if cmds.is_empty() {
         return Ok(None);
     }
-    let Some((body, policy, before)) = submission_of(issue, rules)? else {
+    let Some((body, policy, before)) = submission_of(tracker, issue, rules)? else {
         return Ok(None);
     };
     let mut state = before.clone();

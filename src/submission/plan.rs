@@ -206,22 +206,67 @@ impl Change {
     }
 }
 
-/// Of several open issues for one key (two runs raced), the lowest number
-/// survives; the plan closes the others as duplicates. Every racer computes
-/// the same survivor, so they converge.
-pub fn dedupe(existing: &[&Issue]) -> Plan {
+/// Hidden in the comment that closes a duplicate, and in the one that points
+/// the survivor at a duplicate's human comments: a repair run finds them and
+/// does not say it twice.
+fn duplicate_marker(dup: u64) -> String {
+    format!("<!-- umd-release:duplicate #{dup} -->")
+}
+
+/// Of several open issues for one key (two runs raced, or a racer failed
+/// before closing its copy), the lowest number survives; the plan closes the
+/// others as duplicates and, where people commented on one, links those
+/// comments from the survivor. Every run computes the same survivor, so they
+/// converge. `comments` holds the comments of the open issues, by number.
+pub fn dedupe(
+    existing: &[&Issue],
+    comments: &std::collections::BTreeMap<u64, Vec<crate::issue::Comment>>,
+    is_bot: &dyn Fn(&str) -> bool,
+) -> Plan {
     let open: Vec<&&Issue> = existing.iter().filter(|i| i.open).collect();
     let Some(keep) = open.first() else {
         return Plan::default();
     };
+    let said = |number: u64, marker: &str| {
+        comments
+            .get(&number)
+            .is_some_and(|cs| cs.iter().any(|c| c.body.contains(marker)))
+    };
     let mut actions = Vec::new();
     for dup in open.iter().skip(1) {
         let number = IssueRef::Existing(dup.number);
-        actions.push(Action::Comment { number, body: format!("Duplicate of #{}: two submissions of this release ran at the same time; umd-release keeps the first issue and closes this one.", keep.number) });
-        actions.push(Action::AddLabels {
-            number,
-            labels: vec![crate::labels::DUPLICATE.into()],
-        });
+        let marker = duplicate_marker(dup.number);
+        let people: Vec<&crate::issue::Comment> = comments
+            .get(&dup.number)
+            .map(|cs| cs.iter().filter(|c| !is_bot(&c.author)).collect())
+            .unwrap_or_default();
+        if !people.is_empty() && !said(keep.number, &marker) {
+            let mut authors: Vec<String> = people
+                .iter()
+                .map(|c| crate::markdown::neutralize(&c.author))
+                .collect();
+            authors.sort();
+            authors.dedup();
+            actions.push(Action::Comment {
+                number: IssueRef::Existing(keep.number),
+                body: format!(
+                    "{marker}\n#{} was a duplicate of this submission and is closed; it has {} comment(s) by {}: read them there ({}).",
+                    dup.number,
+                    people.len(),
+                    authors.join(", "),
+                    dup.url
+                ),
+            });
+        }
+        if !said(dup.number, &marker) {
+            actions.push(Action::Comment { number, body: format!("{marker}\nDuplicate of #{}: two submissions of this release ran at the same time; umd-release keeps the first issue and closes this one.", keep.number) });
+        }
+        if !dup.labels.iter().any(|l| l == crate::labels::DUPLICATE) {
+            actions.push(Action::AddLabels {
+                number,
+                labels: vec![crate::labels::DUPLICATE.into()],
+            });
+        }
         actions.push(Action::UpdateIssue {
             number,
             title: None,

@@ -106,6 +106,12 @@ pub trait Tracker {
     /// Whether `login` is an active member of team `team` (its slug) of
     /// organization `org`: a pending invitation grants no role.
     fn team_member(&self, org: &str, team: &str, login: &str) -> Result<bool, TrackerError>;
+    /// The login this tracker writes as (the token's user, the App's bot),
+    /// read once per run: only issues it opened can be submissions. `None`
+    /// for the embedded tracker, whose store nothing but this tool writes.
+    /// `UMD_RELEASE_IDENTITY` names it where the forge cannot tell (GitHub
+    /// Enterprise Server's GraphQL lives outside the REST base).
+    fn identity(&self) -> Result<Option<String>, TrackerError>;
     /// `login`'s permission on the tracking repository, `None` if they have none.
     fn permission(
         &self,

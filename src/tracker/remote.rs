@@ -60,6 +60,8 @@ pub(crate) trait Remote: ReleaseSource {
     fn sync_label(&self, wanted: &Label) -> Res<bool>;
     fn member_of(&self, org: &str, team: &str, login: &str) -> Res<bool>;
     fn level_of(&self, login: &str) -> Res<Option<PermissionLevel>>;
+    /// The login the credentials act as, asked of the forge once per process.
+    fn whoami(&self) -> Res<String>;
 }
 
 /// Names checked and each kept once, in order.
@@ -229,6 +231,16 @@ impl<R: Remote> Tracker for R {
             return Ok(false);
         }
         self.member_of(org, team, login)
+    }
+
+    fn identity(&self) -> Res<Option<String>> {
+        if let Some(given) = std::env::var("UMD_RELEASE_IDENTITY")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            return Ok(Some(given.trim().to_string()));
+        }
+        self.whoami().map(Some)
     }
 
     fn permission(&self, login: &str) -> Res<Option<PermissionLevel>> {

@@ -471,6 +471,22 @@ impl State {
             )
             .free()),
             ("GET", ["search", "issues"]) => self.search_issues(ctx),
+            // A bot's installation token may not read `/user`; GraphQL's
+            // `viewer` answers every kind of token, as on GitHub.
+            ("GET", ["user"]) if ctx.login.ends_with("[bot]") => Err(Reply::error(
+                403,
+                "Resource not accessible by integration",
+            )),
+            ("GET", ["user"]) => Ok(Reply::json(200, &user_json(&ctx.base, &ctx.login))),
+            ("POST", ["graphql"]) => {
+                let query: Value = serde_json::from_slice(&ctx.body).unwrap_or(Value::Null);
+                let q = query["query"].as_str().unwrap_or_default().replace(' ', "");
+                if q.contains("{viewer{login}}") {
+                    Ok(Reply::json(200, &json!({"data": {"viewer": {"login": ctx.login}}})))
+                } else {
+                    Ok(Reply::json(200, &json!({"errors": [{"message": "the fake GitHub answers only `{ viewer { login } }`"}]})))
+                }
+            }
             ("GET", ["orgs", org, "teams", slug, "memberships", user]) => {
                 let k = (
                     org.to_ascii_lowercase(),

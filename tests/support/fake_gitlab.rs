@@ -599,6 +599,7 @@ impl State {
                 .map_err(|_| Reply::message(404, "404 Not found"))
         };
         match (ctx.method.as_str(), segs) {
+            ("GET", ["user"]) => Ok(Reply::json(200, &user_json(&self.base, &ctx.username))),
             ("GET", ["users"]) => {
                 let want = ctx.str("username").map(|u| u.to_ascii_lowercase());
                 let items = self

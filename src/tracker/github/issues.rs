@@ -219,4 +219,31 @@ impl Remote for GitHubTracker {
             )),
         }
     }
+
+    /// GraphQL's `viewer`: it answers a personal token and an App's or the
+    /// workflow's installation token alike, where REST `/user` refuses the latter.
+    fn whoami(&self) -> Res<String> {
+        if let Some(login) = self.identity.get() {
+            return Ok(login.clone());
+        }
+        let answer: Value = self.call_json(
+            Method::POST,
+            "/graphql",
+            Some(json!({"query": "{ viewer { login } }"})),
+        )?;
+        let login = answer["data"]["viewer"]["login"]
+            .as_str()
+            .filter(|l| !l.is_empty())
+            .ok_or_else(|| {
+                super::super::http::forge(
+                    None,
+                    format!(
+                        "GitHub did not say which account the token acts as ({}); set UMD_RELEASE_IDENTITY to the login the tracker writes as (e.g. github-actions[bot])",
+                        answer["errors"][0]["message"].as_str().unwrap_or("no viewer in the answer")
+                    ),
+                )
+            })?
+            .to_string();
+        Ok(self.identity.get_or_init(|| login).clone())
+    }
 }

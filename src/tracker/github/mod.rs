@@ -52,6 +52,7 @@ pub struct GitHubTracker {
     repo: String,
     max_wait: Duration,
     requests: AtomicU64,
+    identity: std::sync::OnceLock<String>,
 }
 
 impl fmt::Debug for GitHubTracker {
@@ -131,6 +132,7 @@ impl GitHubTracker {
             repo: config.repo,
             max_wait: config.max_wait,
             requests: AtomicU64::new(0),
+            identity: std::sync::OnceLock::new(),
         })
     }
 
@@ -175,8 +177,9 @@ impl GitHubTracker {
         mut sink: Option<&mut dyn std::io::Write>,
     ) -> Result<Answer, TrackerError> {
         // Every other request here is idempotent, adding labels to an issue included.
-        let creates =
-            method == Method::POST && !(pq.contains("/issues/") && pq.ends_with("/labels"));
+        let creates = method == Method::POST
+            && !(pq.contains("/issues/") && pq.ends_with("/labels"))
+            && pq != "/graphql";
         let call = Call {
             method: &method,
             pq,

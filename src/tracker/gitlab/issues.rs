@@ -313,6 +313,15 @@ impl Remote for GitLabTracker {
     }
 
     /// From the member's access level on the project, inherited ones included.
+    fn whoami(&self) -> Res<String> {
+        if let Some(name) = self.memory().identity.clone() {
+            return Ok(name);
+        }
+        let me: ApiUserEntry = self.fetch_json(Method::GET, "/user", None)?;
+        self.memory().identity = Some(me.username.clone());
+        Ok(me.username)
+    }
+
     fn level_of(&self, login: &str) -> Res<Option<PermissionLevel>> {
         let Some(user) = self.user_id(login)? else {
             return Ok(None);

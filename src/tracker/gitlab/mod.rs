@@ -83,6 +83,8 @@ pub struct GitLabTracker {
 struct Memory {
     /// Username (lowercase) → user id, `None` when GitLab has no such user.
     user_ids: HashMap<String, Option<u64>>,
+    /// The token's username, once asked.
+    identity: Option<String>,
 }
 
 impl fmt::Debug for GitLabTracker {

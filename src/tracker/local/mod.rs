@@ -645,6 +645,10 @@ impl Tracker for LocalTracker {
         Ok(false)
     }
 
+    fn identity(&self) -> Result<Option<String>, TrackerError> {
+        Ok(None)
+    }
+
     /// The embedded tracker has no permissions: in `tracker.yaml` only
     /// logins count here, so a `permission:` entry grants nothing.
     fn permission(
