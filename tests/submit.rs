@@ -114,7 +114,24 @@ on_all!(
     failing_release_is_not_submitted_unless_allowed,
     dry_run_prints_the_plan_and_changes_nothing,
     init_creates_the_pipeline_labels_once,
+    an_open_duplicate_left_by_a_failed_racer_is_closed_by_the_next_submit,
+    an_open_duplicate_left_by_a_failed_racer_is_closed_by_the_next_sweep,
 );
+
+/// Scenarios of someone other than the tracker opening issues: the embedded
+/// tracker has no such someone (only this tool writes its store).
+macro_rules! on_forges {
+    ($($name:ident),* $(,)?) => {
+        mod forges_github {
+            $(#[test] fn $name() { super::$name(&super::Forge::new(super::Kind::GitHub)) })*
+        }
+        mod forges_gitlab {
+            $(#[test] fn $name() { super::$name(&super::Forge::new(super::Kind::GitLab)) })*
+        }
+    };
+}
+
+on_forges!(a_forged_submission_issue_is_never_adopted_nor_counted);
 
 fn dist() -> PathBuf {
     demo_dir().join("dist")
@@ -606,10 +623,7 @@ fn assert_requests(log: &[Req], want: &[(&str, &str, &str)]) {
             format!("{api}{path}")
         };
         assert!(
-            r.method == *method
-                && r.path == full
-                && r.query.contains(query)
-                && r.status < 300,
+            r.method == *method && r.path == full && r.query.contains(query) && r.status < 300,
             "{r} is not {method} {path}?..{query}..: {:#?}",
             show(log)
         );
@@ -766,4 +780,192 @@ fn github_without_credentials_says_which_variables_to_set() {
         .env_remove("UMD_RELEASE_TOKEN"));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("UMD_RELEASE_TOKEN"), "{}", r.stderr);
+}
+
+/// The body an attacker copies: the marker of a release not filed yet and a
+/// state block saying it was verified and is ready for release.
+fn forged_body() -> String {
+    use umd_release::stage::Stage;
+    use umd_release::submission::{Key, State, Transition, compose};
+    let at = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let key = Key {
+        dist: "cmd-os-1".into(),
+        product: "site-info-publisher".into(),
+        version: "1.4.0".into(),
+    };
+    let step = |stage, when, who: &str| Transition {
+        stage,
+        at: at(when),
+        actor: who.into(),
+    };
+    let state = State {
+        key: key.clone(),
+        history: vec![
+            step(Stage::Unverified, "2026-11-01T09:00:00Z", "umd-release"),
+            step(Stage::Verification, "2026-11-02T09:00:00Z", "alice"),
+            step(Stage::ReadyForRelease, "2026-11-03T09:00:00Z", "bob"),
+        ],
+        passed: true,
+        ..State::default()
+    };
+    compose(&key, "## site-info-publisher 1.4.0\n", &state, "")
+}
+
+/// The issue's attack: an outsider opens an issue whose body is a submission
+/// of a release not filed yet, "verified by alice, Ready for release by bob".
+/// `submit` files its own issue beside it and says so; `status` and
+/// `announce` never count the forged one, however its author edits it.
+fn a_forged_submission_issue_is_never_adopted_nor_counted(forge: &Forge) {
+    let mallory = forge.backend.tracker_as("mallory");
+    let forged = mallory
+        .create_issue(
+            "mallory",
+            "[CMD-OS 1] site-info-publisher 1.4.0",
+            &forged_body(),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(forged.author, "mallory");
+    let before = forge.tracker().get_issue(forged.number).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("CMD-OS 1: created #2"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "warning: ignored #1: it carries this submission's marker but was opened by mallory"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        forge.tracker().get_issue(forged.number).unwrap(),
+        before,
+        "the forged issue was touched"
+    );
+    let ours = forge.tracker().get_issue(2).unwrap();
+    assert!(
+        ours.labels.contains(&"state:unverified".to_string()),
+        "{:?}",
+        ours.labels
+    );
+    // Its author edits the forged body again: still nothing counts it.
+    mallory
+        .update_issue("mallory", forged.number, None, Some(&forged_body()), None)
+        .unwrap();
+    let status = run(&mut forge.cmd(&["status", "--format", "json"]));
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let rows = rows.as_array().expect("a list of submissions");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["number"], 2, "{rows:#?}");
+    assert!(
+        !status.stdout.contains("Ready for release"),
+        "{}",
+        status.stdout
+    );
+    let announce = run(&mut forge.cmd(&[
+        "announce",
+        "--distribution",
+        "cmd-os-1",
+        "--version",
+        "1.5.0",
+        "--date",
+        "2026-12-20",
+        "--dry-run",
+    ]));
+    assert_eq!(announce.code, 2, "{}\n{}", announce.stdout, announce.stderr);
+    assert!(
+        announce.stderr.contains("nothing is Ready for release"),
+        "{}",
+        announce.stderr
+    );
+}
+
+/// What a racing `submit` that failed before closing its copy leaves: a
+/// second open issue of the key, opened by the tracker, that a person has
+/// already commented on.
+fn leave_a_duplicate(forge: &Forge) -> u64 {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    assert_eq!(
+        forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]).code,
+        0
+    );
+    let t = forge.tracker();
+    let first = t.get_issue(1).unwrap();
+    let copy = t
+        .create_issue("umd-release", &first.title, &first.body, &first.labels)
+        .unwrap();
+    forge
+        .backend
+        .tracker_as("carol")
+        .create_comment("carol", copy.number, "Installed fine at our site.")
+        .unwrap();
+    assert_eq!(forge.submissions().len(), 2);
+    copy.number
+}
+
+/// The duplicate is closed, says which issue to follow, and the survivor
+/// links the person's comment; a second repair run says nothing again.
+fn assert_converged(forge: &Forge, dup: u64) {
+    let t = forge.tracker();
+    let subs = forge.submissions();
+    assert_eq!(subs.len(), 1, "{subs:#?}");
+    assert_eq!(subs[0].1.number, 1);
+    let closed = t.get_issue(dup).unwrap();
+    assert!(!closed.open);
+    assert!(closed.labels.contains(&"duplicate".to_string()));
+    let said: Vec<String> = t
+        .list_comments(dup)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(
+        said.iter()
+            .filter(|b| b.contains("Duplicate of #1"))
+            .count(),
+        1,
+        "{said:#?}"
+    );
+    let survivor: Vec<String> = t
+        .list_comments(1)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    let links: Vec<&String> = survivor
+        .iter()
+        .filter(|b| b.contains(&format!("#{dup} was a duplicate")))
+        .collect();
+    assert_eq!(links.len(), 1, "{survivor:#?}");
+    assert!(links[0].contains("1 comment(s) by carol"), "{}", links[0]);
+}
+
+fn an_open_duplicate_left_by_a_failed_racer_is_closed_by_the_next_submit(forge: &Forge) {
+    let dup = leave_a_duplicate(forge);
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    for _ in 0..2 {
+        let r = forge.submit(&repo, &dist(), &["--policy", "cmd-os-1"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("#1"), "{}", r.stdout);
+        assert_converged(forge, dup);
+    }
+}
+
+fn an_open_duplicate_left_by_a_failed_racer_is_closed_by_the_next_sweep(forge: &Forge) {
+    let dup = leave_a_duplicate(forge);
+    let r = run(&mut forge.cmd(&["sweep", "--dry-run"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(forge.submissions().len(), 2, "a dry run closed it");
+    for _ in 0..2 {
+        let r = run(&mut forge.cmd(&["sweep"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_converged(forge, dup);
+    }
 }

@@ -48,7 +48,10 @@ pub fn find_release(
     tracker: &dyn Tracker,
     key: &ReleaseKey,
 ) -> Result<Option<(Issue, Record)>, TrackerError> {
-    let issues = super::tracker_issues(tracker, tracker.list_issues(Some(ANNOUNCEMENT_LABEL), false)?)?;
+    let issues = super::tracker_issues(
+        tracker,
+        tracker.list_issues(Some(ANNOUNCEMENT_LABEL), false)?,
+    )?;
     for issue in issues {
         if let Some((k, record)) = announce::parse::<Record>(&issue.body, "announcement")
             && &k == key

@@ -244,7 +244,10 @@ pub fn find(tracker: &dyn Tracker, key: &Key) -> Result<Vec<Issue>, TrackerError
 
 /// [`find`], and the issues that copy the key's marker but were opened by
 /// someone else: never adopted, reported.
-pub fn find_all(tracker: &dyn Tracker, key: &Key) -> Result<(Vec<Issue>, Vec<Issue>), TrackerError> {
+pub fn find_all(
+    tracker: &dyn Tracker,
+    key: &Key,
+) -> Result<(Vec<Issue>, Vec<Issue>), TrackerError> {
     let me = tracker.identity()?;
     let split = |issues: Vec<Issue>| -> (Vec<Issue>, Vec<Issue>) {
         submission::matching(key, &issues)
@@ -265,10 +268,7 @@ pub fn find_all(tracker: &dyn Tracker, key: &Key) -> Result<(Vec<Issue>, Vec<Iss
 
 /// Closes the open duplicates among `issues` (one key's, lowest first),
 /// keeping the lowest; reads the comments it needs to say each thing once.
-pub(crate) fn converge(
-    tracker: &dyn Tracker,
-    issues: &[Issue],
-) -> Result<Plan, TrackerError> {
+pub(crate) fn converge(tracker: &dyn Tracker, issues: &[Issue]) -> Result<Plan, TrackerError> {
     let open: Vec<&Issue> = issues.iter().filter(|i| i.open).collect();
     if open.len() < 2 {
         return Ok(Plan::default());
@@ -304,7 +304,10 @@ pub fn submit(
         url: keep.map(|i| i.url.clone()),
         number: keep.map(|i| i.number),
         plan,
-        ignored: foreign.iter().map(|i| (i.number, i.author.clone())).collect(),
+        ignored: foreign
+            .iter()
+            .map(|i| (i.number, i.author.clone()))
+            .collect(),
     };
     if dry_run {
         return Ok(outcome);

@@ -176,6 +176,25 @@ impl Backend {
         }
     }
 
+    /// A tracker acting as `login` through a token of its own (an outsider,
+    /// a provider, a team member); on the embedded tracker the actor each
+    /// call names is the author.
+    pub fn tracker_as(&self, login: &str) -> Box<dyn Tracker> {
+        let token = format!("tok-{login}-0123456789abcdef");
+        match &self.fake {
+            Fake::Local => Box::new(LocalTracker::open(&self.dir).unwrap()),
+            Fake::GitHub(gh) => {
+                gh.set_token_user(&token, login);
+                Box::new(super::github_tracker(gh, &token))
+            }
+            Fake::GitLab(gl) => {
+                gl.add_user(login);
+                gl.set_token_user(&token, login);
+                Box::new(gitlab_tracker(gl, &token))
+            }
+        }
+    }
+
     /// Writes a file of the tracking repository (`tracker.yaml`, `products/X.yaml`).
     pub fn set_file(&self, path: &str, text: &str) {
         match &self.fake {
