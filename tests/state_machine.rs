@@ -177,7 +177,8 @@ proptest! {
                 }
                 Step::Comment(w, text) if open => {
                     t.create_comment(PEOPLE[w], 1, &text).unwrap();
-                    track::comment_event(&t, 1, PEOPLE[w], &text, &rules(&policies, &config), now, false).unwrap();
+                    let remark = track::Remark { id: 0, author: PEOPLE[w], text: &text };
+                    track::comment_event(&t, 1, remark, &rules(&policies, &config), now, false).unwrap();
                 }
                 Step::Sweep => {
                     sweep::sweep(&t, &rules(&policies, &config), false, now).unwrap();
@@ -226,7 +227,12 @@ fn scripted_walk_reaches_released() {
     label("alice", Stage::Verification, now);
     label("alice", Stage::StagedRollout, now);
     let text = "accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF https://d.org/ea-NGI_IT-INFN-CNAF-CMD-demo-1.0.0.odt";
-    track::comment_event(&t, 1, "dave", text, &rules(&policies, &config), now, false).unwrap();
+    let remark = track::Remark {
+        id: 0,
+        author: "dave",
+        text,
+    };
+    track::comment_event(&t, 1, remark, &rules(&policies, &config), now, false).unwrap();
     now += Duration::days(6);
     label("bob", Stage::ReadyForRelease, now);
     label("carol", Stage::Released, now);

@@ -16,7 +16,9 @@ use umd_release::pipeline::rollout::Outcome as Said;
 use umd_release::pipeline::transition::Decision;
 use umd_release::process::intake::{Filing, log};
 use umd_release::process::request::{Answer, handle};
-use umd_release::process::track::{Commented, Handled, comment_event, label_event};
+use umd_release::process::track::{
+    Commented, Handled, Remark, comment_event, label_event, same_repository,
+};
 use umd_release::process::{Rules, is_bot};
 use umd_release::request::REQUEST_LABEL;
 
@@ -110,6 +112,7 @@ fn event(args: &TrackArgs) -> Result<Option<Event>, Failure> {
                 title: String::new(),
                 body: String::new(),
                 labels: Vec::new(),
+                repository: None,
             }))
         }
         (None, Some(name), Some(file)) => {
@@ -141,11 +144,12 @@ pub fn run(args: TrackArgs) -> Outcome {
     match &ev.kind {
         EventKind::Labeled { .. } | EventKind::Unlabeled { .. } => {
             let tracker = args.tracker.open()?;
+            ours(&*tracker, &ev)?;
             let rules = args.pipeline.rules(&*tracker)?;
             let handled = label_event(&*tracker, ev.issue, &ev.actor, &rules, now(), dry_run)?;
             return print_moved(ev.issue, &ev.actor, handled, dry_run);
         }
-        EventKind::Comment { body, .. } => {
+        EventKind::Comment { id, body } => {
             if umd_release::pipeline::rollout::commands(body).is_empty() {
                 print(&format!(
                     "#{}: no command in the comment: nothing to do\n",
@@ -154,8 +158,14 @@ pub fn run(args: TrackArgs) -> Outcome {
                 return Ok(0);
             }
             let tracker = args.tracker.open()?;
+            ours(&*tracker, &ev)?;
             let rules = args.pipeline.rules(&*tracker)?;
-            return comment(&*tracker, &rules, ev.issue, &ev.actor, body, dry_run);
+            let remark = Remark {
+                id: *id,
+                author: &ev.actor,
+                text: body,
+            };
+            return comment(&*tracker, &rules, ev.issue, remark, dry_run);
         }
         _ => {}
     }
@@ -167,6 +177,7 @@ pub fn run(args: TrackArgs) -> Outcome {
         return Ok(0);
     }
     let tracker = args.tracker.open()?;
+    ours(&*tracker, &ev)?;
     let filing = Filing {
         policies: Vec::new(),
         registry: args.registry.clone(),
@@ -190,15 +201,24 @@ pub fn run(args: TrackArgs) -> Outcome {
     })
 }
 
+/// Refuses an event about another repository than the tracker's: a payload
+/// only names an issue number, and `evil/other#5` is not the tracker's #5.
+fn ours(tracker: &dyn umd_release::tracker::Tracker, ev: &Event) -> Result<(), Failure> {
+    match same_repository(&tracker.describe(), ev.repository.as_deref()) {
+        Ok(()) => Ok(()),
+        Err(why) => Err(bad_input(anyhow!("{why}"))),
+    }
+}
+
 /// Handles a comment event, unless a bot wrote it.
 pub fn comment(
     tracker: &dyn umd_release::tracker::Tracker,
     rules: &Rules,
     number: u64,
-    author: &str,
-    text: &str,
+    remark: Remark<'_>,
     dry_run: bool,
 ) -> Outcome {
+    let author = remark.author;
     // The tool's own comments (and other bots') carry no commands.
     if is_bot(author) {
         print(&format!(
@@ -206,7 +226,7 @@ pub fn comment(
         ))?;
         return Ok(0);
     }
-    let handled = comment_event(tracker, number, author, text, rules, now(), dry_run)?;
+    let handled = comment_event(tracker, number, remark, rules, now(), dry_run)?;
     let plan = handled.as_ref().filter(|_| dry_run).map(|h| &h.plan);
     print_commented(number, handled.as_ref(), plan)
 }
@@ -262,6 +282,11 @@ pub fn print_commented(
         print(&out)?;
         return Ok(0);
     };
+    if h.repeated {
+        out.push_str(&format!(
+            "#{number}: this comment was handled when it was first delivered: nothing to do\n"
+        ));
+    }
     for o in &h.outcomes {
         match o {
             Said::Recorded(what) => out.push_str(&format!("#{number}: {what}\n")),

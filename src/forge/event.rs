@@ -16,6 +16,9 @@ pub struct Event {
     pub title: String,
     pub body: String,
     pub labels: Vec<String>,
+    /// The repository the event is about (`owner/repo`, a GitLab project's
+    /// path); `None` for an event given with flags.
+    pub repository: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +51,12 @@ struct Payload {
     #[serde(default)]
     comment: Option<PComment>,
     sender: PUser,
+    repository: PRepository,
+}
+
+#[derive(Deserialize)]
+struct PRepository {
+    full_name: String,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +148,7 @@ pub fn parse(name: &str, path: &str, json: &str) -> Result<Event, EventError> {
         title: p.issue.title,
         body: p.issue.body.unwrap_or_default(),
         labels: p.issue.labels.into_iter().map(|l| l.name).collect(),
+        repository: Some(p.repository.full_name),
     })
 }
 
@@ -153,6 +163,12 @@ struct GlPayload {
     issue: Option<serde_json::Value>,
     #[serde(default)]
     changes: Option<serde_json::Value>,
+    project: GlProject,
+}
+
+#[derive(Deserialize)]
+struct GlProject {
+    path_with_namespace: String,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +200,7 @@ pub fn parse_gitlab(path: &str, json: &str) -> Result<Event, EventError> {
             .unwrap_or_default()
     };
     let attrs = p.object_attributes.unwrap_or_default();
+    let repository = Some(p.project.path_with_namespace);
     let num = |v: &serde_json::Value| v["iid"].as_u64();
     match p.object_kind.as_str() {
         "issue" => {
@@ -219,6 +236,7 @@ pub fn parse_gitlab(path: &str, json: &str) -> Result<Event, EventError> {
                 title: attrs["title"].as_str().unwrap_or_default().into(),
                 body: attrs["description"].as_str().unwrap_or_default().into(),
                 labels,
+                repository,
             })
         }
         "note" if attrs["noteable_type"] == "Issue" => {
@@ -242,6 +260,7 @@ pub fn parse_gitlab(path: &str, json: &str) -> Result<Event, EventError> {
                 title: issue_v["title"].as_str().unwrap_or_default().into(),
                 body: issue_v["description"].as_str().unwrap_or_default().into(),
                 labels: titles(issue_v.get("labels")),
+                repository,
             })
         }
         kind => Ok(Event {
@@ -254,6 +273,7 @@ pub fn parse_gitlab(path: &str, json: &str) -> Result<Event, EventError> {
             title: String::new(),
             body: String::new(),
             labels: Vec::new(),
+            repository,
         }),
     }
 }

@@ -251,19 +251,49 @@ pub struct Commented {
     pub key: Key,
     pub outcomes: Vec<Outcome>,
     pub plan: Plan,
+    /// The forge delivered this comment before, and it was handled then.
+    pub repeated: bool,
 }
 
-/// Handles a comment `text` on `issue` by `author`: Early Adopter answers and
-/// reports, and waivers.
+/// Whether an event's repository (`owner/repo`, a GitLab project path) is
+/// the tracker `spec` (`github:owner/repo`); events given with flags name
+/// none, and the embedded tracker has no repository to compare with.
+pub fn same_repository(spec: &str, repository: Option<&str>) -> Result<(), String> {
+    let Some(repository) = repository else {
+        return Ok(());
+    };
+    let tracker = spec
+        .strip_prefix("github:")
+        .or_else(|| spec.strip_prefix("gitlab:"));
+    match tracker {
+        Some(t) if !t.eq_ignore_ascii_case(repository) => Err(format!(
+            "the event is about {}, but the tracker is {spec}: refused, since only the tracker's own events may change its submissions\n  check where the workflow's event comes from and UMD_RELEASE_TRACKER / --tracker",
+            crate::markdown::neutralize(repository)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A comment as the forge delivered it: who wrote what, and its id (0 when
+/// not known yet), which keys it so that a redelivery is handled once.
+#[derive(Debug, Clone, Copy)]
+pub struct Remark<'a> {
+    pub id: u64,
+    pub author: &'a str,
+    pub text: &'a str,
+}
+
+/// Handles a comment on `issue`: Early Adopter answers and reports, and
+/// waivers; a comment handled before (a redelivered event) changes nothing.
 pub fn commented(
     tracker: &dyn Tracker,
     issue: &Issue,
-    author: &str,
-    text: &str,
+    remark: Remark<'_>,
     rules: &Rules,
     now: OffsetDateTime,
     dry_run: bool,
 ) -> Result<Option<Commented>> {
+    let Remark { id, author, text } = remark;
     let cmds = rollout::commands(text);
     if cmds.is_empty() {
         return Ok(None);
@@ -272,6 +302,15 @@ pub fn commented(
         return Ok(None);
     };
     let mut state = before.clone();
+    if id != 0 && !state.handle_once(id) {
+        return Ok(Some(Commented {
+            number: issue.number,
+            key: body.key,
+            outcomes: Vec::new(),
+            plan: Plan::default(),
+            repeated: true,
+        }));
+    }
     let roles = if cmds.iter().any(|c| matches!(c, Command::Waive { .. })) {
         crate::tracker::roles::roles_of(tracker, &rules.config, author)?
     } else {
@@ -312,6 +351,7 @@ pub fn commented(
         key: body.key,
         outcomes,
         plan,
+        repeated: false,
     }))
 }
 
@@ -319,17 +359,16 @@ pub fn commented(
 pub fn comment_event(
     tracker: &dyn Tracker,
     number: u64,
-    author: &str,
-    text: &str,
+    remark: Remark<'_>,
     rules: &Rules,
     now: OffsetDateTime,
     dry_run: bool,
 ) -> Result<Option<Commented>> {
-    if rollout::commands(text).is_empty() {
+    if rollout::commands(remark.text).is_empty() {
         return Ok(None);
     }
     let issue = tracker.get_issue(number)?;
-    commented(tracker, &issue, author, text, rules, now, dry_run)
+    commented(tracker, &issue, remark, rules, now, dry_run)
 }
 
 /// `comment`: `author` comments on the submission, and the comment is handled
@@ -353,10 +392,18 @@ pub fn comment_on(
     // The tool's own comments (and other bots') carry no commands.
     let handled = if super::is_bot(author) {
         None
-    } else if dry_run {
-        commented(tracker, issue, author, text, rules, now, true)?
     } else {
-        comment_event(tracker, issue.number, author, text, rules, now, false)?
+        // Not delivered by a forge: no id to key it by.
+        let remark = Remark {
+            id: 0,
+            author,
+            text,
+        };
+        if dry_run {
+            commented(tracker, issue, remark, rules, now, true)?
+        } else {
+            comment_event(tracker, issue.number, remark, rules, now, false)?
+        }
     };
     if let Some(h) = &handled {
         plan.extend(h.plan.clone());

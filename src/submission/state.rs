@@ -57,6 +57,28 @@ pub struct State {
     /// What announcements and EGI's release records need, captured at submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<Release>,
+    /// The latest comments handled (forge ids, at most [`HANDLED_MAX`]), so
+    /// that a redelivered comment event is not answered twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handled: Vec<u64>,
+}
+
+/// How many handled comment ids the state keeps: redeliveries come within
+/// minutes, and the body must not grow with a long staged rollout.
+pub const HANDLED_MAX: usize = 50;
+
+impl State {
+    /// Records that comment `id` was handled; false if it already was.
+    pub fn handle_once(&mut self, id: u64) -> bool {
+        if self.handled.contains(&id) {
+            return false;
+        }
+        self.handled.push(id);
+        if self.handled.len() > HANDLED_MAX {
+            self.handled.remove(0);
+        }
+        true
+    }
 }
 
 /// A product release as the distribution's records describe it, from the

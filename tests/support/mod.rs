@@ -171,6 +171,7 @@ pub fn payload(name: &str, number: u64, sender: &str) -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     p["issue"]["number"] = number.into();
     p["sender"]["login"] = sender.into();
+    p["repository"]["full_name"] = "egi/umd-tracker".into();
     p
 }
 

@@ -268,7 +268,10 @@ pub fn gitlab_payload(name: &str) -> serde_json::Value {
     let path = super::manifest_dir().join(format!(
         "tests/fixtures/gitlab/webhooks/{name}.payload.json"
     ));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    p["project"]["path_with_namespace"] = PROJECT.into();
+    p
 }
 
 /// What happened on the issue, as `track` is told.
