@@ -254,7 +254,7 @@ pub fn fuzz(
             }
         }
         stats.execs += 1;
-        if stats.execs % 256 == 0 && start.elapsed() >= budget {
+        if stats.execs.is_multiple_of(256) && start.elapsed() >= budget {
             break;
         }
     }

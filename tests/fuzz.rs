@@ -35,8 +35,8 @@ fn every_target_has_seeds() {
             t.name
         );
     }
-    for (dir, _) in driver::read_dir_files(&fuzz_dir().join("seeds")) {
-        panic!("fuzz/seeds/{dir} is a file, not a target's directory");
+    if let Some((file, _)) = driver::read_dir_files(&fuzz_dir().join("seeds")).first() {
+        panic!("fuzz/seeds/{file} is a file, not a target's directory");
     }
     for entry in std::fs::read_dir(fuzz_dir().join("seeds")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();

@@ -79,6 +79,10 @@ fn check_on(name: &str, bytes: &[u8]) -> Measured {
 /// Spawns the CLI as told by the launch file and records its exit code and peak memory.
 #[test]
 #[ignore = "a launcher: the other tests run it in a fresh process"]
+#[expect(
+    clippy::zombie_processes,
+    reason = "wait4 reaps the child, to read its rusage"
+)]
 fn launcher() {
     let Ok(launch) = std::env::var(LAUNCH) else {
         panic!("the hostile-package tests run this themselves, with {LAUNCH} set");
@@ -141,9 +145,9 @@ fn expect_refused(name: &str, bytes: &[u8], needles: &[&str]) {
 fn ar(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = b"!<arch>\n".to_vec();
     for (name, data) in members {
-        write!(
+        writeln!(
             out,
-            "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+            "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`",
             name,
             0,
             0,
