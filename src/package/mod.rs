@@ -3,7 +3,10 @@
 //! Every package file is read once, sequentially, through a [`HashingReader`]
 //! so the sha256 covers the whole file while only the metadata (rpm headers,
 //! deb control and data.tar entry headers) is ever decoded. Memory stays
-//! bounded regardless of the package size.
+//! bounded regardless of the package size, and on hostile input too: every
+//! size a file claims is checked against a limit before anything is allocated
+//! for it (see the README's "Limits"), and a panic inside a decoder becomes
+//! that file's error.
 
 mod deb;
 mod discover;
@@ -12,10 +15,13 @@ mod rpm;
 pub use discover::discover;
 
 use sha2::{Digest, Sha256};
+use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 /// The on-disk format of a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -149,6 +155,22 @@ pub enum PackageError {
     },
 
     #[error(
+        "{}: {what} exceeds {limit}; genuine packages stay far below it, so the file is damaged or hostile: {REFETCH}",
+        path.display()
+    )]
+    OverLimit {
+        path: PathBuf,
+        what: String,
+        limit: String,
+    },
+
+    #[error(
+        "{}: the package reader crashed on it ({detail}); the file is damaged or hostile: {REFETCH} (if it is a genuine package, please report this as a bug)",
+        path.display()
+    )]
+    Crashed { path: PathBuf, detail: String },
+
+    #[error(
         "{}: symbolic link loop (a link points back to itself or to a parent directory); remove or fix the link",
         path.display()
     )]
@@ -176,6 +198,8 @@ impl PackageError {
             | Self::DebMalformed { path, .. }
             | Self::UnknownCompression { path, .. }
             | Self::CorruptStream { path, .. }
+            | Self::OverLimit { path, .. }
+            | Self::Crashed { path, .. }
             | Self::SymlinkLoop { path }
             | Self::MissingDir { path, .. } => path,
         }
@@ -249,8 +273,6 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-pub(crate) type FileReader = HashingReader<BufReader<File>>;
-
 /// Reads up to `buf.len()` bytes, stopping early only at end of file; returns how many.
 pub(crate) fn read_full(
     r: &mut impl Read,
@@ -285,14 +307,30 @@ pub fn read_package(path: &Path) -> Result<Package, PackageError> {
             found: "it is a directory".into(),
         });
     }
-    let mut reader = HashingReader::new(BufReader::with_capacity(BUF_SIZE, file));
+    read_package_from(path, BufReader::with_capacity(BUF_SIZE, file), meta.len())
+}
+
+/// Reads one package of `len` bytes from `input`; `path` only names it in the
+/// result and in errors. [`read_package`] is this on a file; the fuzz targets
+/// call it on bytes.
+pub fn read_package_from(path: &Path, input: impl Read, len: u64) -> Result<Package, PackageError> {
+    contained(|| read_inner(path, input, len)).unwrap_or_else(|detail| {
+        Err(PackageError::Crashed {
+            path: path.to_path_buf(),
+            detail,
+        })
+    })
+}
+
+fn read_inner(path: &Path, input: impl Read, len: u64) -> Result<Package, PackageError> {
+    let mut reader = HashingReader::new(input);
     let mut magic = [0u8; 8];
     let n = read_full(&mut reader, &mut magic, path)?;
     let magic = magic.get(..n).unwrap_or(&[]);
     let mut pkg = if magic.starts_with(&RPM_MAGIC) {
         rpm::read(path, magic, &mut reader)?
     } else if magic == AR_MAGIC {
-        deb::read(path, &mut reader, meta.len())?
+        deb::read(path, &mut reader, len)?
     } else {
         let found = if n == 0 {
             "the file is empty".to_string()
@@ -309,6 +347,50 @@ pub fn read_package(path: &Path) -> Result<Package, PackageError> {
     pkg.sha256 = sha256;
     pkg.size = size;
     Ok(pkg)
+}
+
+thread_local! {
+    /// Set while [`contained`] runs on this thread: panics are recorded, not printed.
+    static CONTAINING: Cell<bool> = const { Cell::new(false) };
+    static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic inside it (the decoders and the `rpm` crate are
+/// third-party code fed hostile bytes) into `Err` with the panic's location and
+/// message, without the default hook printing "panicked at" to the user.
+///
+/// The hook is installed once for the process and defers to the previous one
+/// outside `contained`, so panics elsewhere are reported exactly as before.
+pub(crate) fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CONTAINING.with(Cell::get) {
+                let msg = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()))
+                    .unwrap_or_else(|| "an unknown place".into());
+                CAUGHT.with(|c| *c.borrow_mut() = Some(format!("at {at}: {msg}")));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let outer = CONTAINING.with(|c| c.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    CONTAINING.with(|c| c.set(outer));
+    result.map_err(|_| {
+        CAUGHT
+            .with(|c| c.borrow_mut().take())
+            .unwrap_or_else(|| "a panic with no message".into())
+    })
 }
 
 #[cfg(test)]
@@ -344,6 +426,18 @@ mod tests {
         let err = read_package(Path::new("/nonexistent/x.rpm")).unwrap_err();
         assert!(matches!(err, PackageError::Io { .. }));
         assert!(err.to_string().contains("/nonexistent/x.rpm"));
+    }
+
+    #[test]
+    fn panics_are_contained_and_quiet() {
+        let err = contained(|| -> u8 { panic!("boom {}", 7) }).unwrap_err();
+        assert!(err.contains("boom 7") && err.contains("mod.rs"), "{err}");
+        assert_eq!(contained(|| 5), Ok(5));
+        // Nested: the inner one is caught first, the outer still sees a value.
+        assert_eq!(
+            contained(|| contained(|| -> u8 { panic!("inner") }).is_err()),
+            Ok(true)
+        );
     }
 
     #[test]

@@ -5,10 +5,9 @@
 //! slices its store with unchecked entry offsets. Only the exact header bytes
 //! (lead + signature header + padding + main header) are handed to it.
 
-use super::{FileReader, Package, PackageError, PackageFormat, read_full};
+use super::{HashingReader, Package, PackageError, PackageFormat, contained, read_full};
 use ::rpm::{IndexSignatureTag, IndexTag, PackageMetadata};
 use std::io::{self, Read};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 const LEAD_SIZE: usize = 96;
@@ -19,6 +18,10 @@ const HEADER_MAGIC: [u8; 4] = [0x8e, 0xad, 0xe8, 0x01];
 const MAX_INDEX_ENTRIES: u32 = 0x10000;
 /// librpm caps a header's data store at 256 MiB.
 const MAX_DATA_SIZE: u32 = 256 * 1024 * 1024;
+/// The crate keeps each string of a header as a `String` (24 bytes plus its
+/// allocation), so the number of strings is capped too: 4 Mi strings cost about
+/// 200 MiB, and a package with 100,000 files has under a million.
+const MAX_STRING_ITEMS: u64 = 4 * 1024 * 1024;
 
 /// Signature tags that carry an actual signature (not just a digest).
 const SIGNATURE_TAGS: [u32; 5] = [
@@ -36,10 +39,10 @@ const S_ISVTX: u16 = 0o1000;
 const S_IWOTH: u16 = 0o002;
 
 /// Reads the metadata of an rpm; `magic` holds the bytes already consumed from `reader`.
-pub(super) fn read(
+pub(super) fn read<R: Read>(
     path: &Path,
     magic: &[u8],
-    reader: &mut FileReader,
+    reader: &mut HashingReader<R>,
 ) -> Result<Package, PackageError> {
     let mut input = magic.chain(reader);
     let mut bytes = vec![0u8; LEAD_SIZE];
@@ -54,11 +57,11 @@ pub(super) fn read(
     let mut cursor = io::Cursor::new(bytes.as_slice());
     // The checks above make the crate's parser safe; catch_unwind is a backstop so a
     // missed corner case becomes an error message instead of aborting the whole run.
-    let meta = catch_unwind(AssertUnwindSafe(|| PackageMetadata::parse(&mut cursor)))
-        .map_err(|_| malformed(path, "the rpm crate could not parse it"))?
+    let meta = contained(|| PackageMetadata::parse(&mut cursor))
+        .map_err(|p| malformed(path, format!("the rpm crate could not parse it ({p})")))?
         .map_err(|e| malformed(path, e))?;
-    let pkg = catch_unwind(AssertUnwindSafe(|| extract(path, &meta)))
-        .map_err(|_| malformed(path, "the rpm crate could not read its tags"))??;
+    let pkg = contained(|| extract(path, &meta))
+        .map_err(|p| malformed(path, format!("the rpm crate could not read its tags ({p})")))??;
 
     // The signature header records the size of main header + payload; reading to the
     // end (needed for the hash anyway) tells whether the payload is all there.
@@ -147,33 +150,115 @@ fn read_header(
             needed + INTRO_SIZE as u64,
         ));
     }
-    // The crate slices the store at each entry's offset and sizes vectors by each
-    // entry's count without checking either against the store.
     let index = out.get(start..start + index_len as usize).unwrap_or(&[]);
-    for (i, entry) in index.chunks_exact(INDEX_ENTRY_SIZE as usize).enumerate() {
-        if let [_, _, _, _, t0, t1, t2, t3, o0, o1, o2, o3, c0, c1, c2, c3] = *entry {
-            let kind = u32::from_be_bytes([t0, t1, t2, t3]);
-            let offset = u32::from_be_bytes([o0, o1, o2, o3]);
-            let count = u64::from(u32::from_be_bytes([c0, c1, c2, c3]));
-            // Bytes per item: numbers have their width; strings take at least their NUL.
-            let width = match kind {
-                0 => 0, // NULL
-                3 => 2, // INT16
-                4 => 4, // INT32
-                5 => 8, // INT64
-                _ => 1,
+    let store = out.get(start + index_len as usize..).unwrap_or(&[]);
+    let store = store.get(..data_size as usize).unwrap_or(store);
+    check_entries(index, store)
+        .map_err(|detail| malformed(path, format!("{which} header {detail}")))
+}
+
+/// One index entry: its position in the index, type, store offset and item count.
+struct IndexEntry {
+    i: usize,
+    kind: u32,
+    offset: u32,
+    count: u32,
+}
+
+/// Checks that every entry's data lies in the store and that no two entries share
+/// store bytes. The crate copies each entry's data out of the store and sizes
+/// vectors by each entry's count without checking either, so without this 65,536
+/// entries naming the same 16 KiB would make it allocate 1 GiB from a 1 MB file.
+/// Entries are taken in store order; each string entry is scanned once, so the
+/// work is linear in the store. librpm writes every entry's data once, so genuine
+/// headers never overlap.
+fn check_entries(index: &[u8], store: &[u8]) -> Result<(), String> {
+    let mut entries: Vec<IndexEntry> = index
+        .chunks_exact(INDEX_ENTRY_SIZE as usize)
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let word = |at: usize| {
+                e.get(at..at + 4)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map(u32::from_be_bytes)
             };
-            if offset > data_size || count * width > u64::from(data_size - offset) {
-                return Err(malformed(
-                    path,
+            Some(IndexEntry {
+                i,
+                kind: word(4)?,
+                offset: word(8)?,
+                count: word(12)?,
+            })
+        })
+        .collect();
+    entries.sort_by_key(|e| e.offset);
+    let size = store.len();
+    let mut end_of_previous: Option<(usize, usize)> = None; // (entry, end offset)
+    let mut string_items: u64 = 0;
+    for e in &entries {
+        let offset = e.offset as usize;
+        let count = u64::from(e.count);
+        let (i, kind) = (e.i, e.kind);
+        let tail = store.get(offset..).ok_or_else(|| {
+            format!("entry {i} (offset {offset}) starts past the end of its {size}-byte store")
+        })?;
+        // Bytes per item: numbers have their width; strings end at their NUL.
+        let width: u64 = match kind {
+            0 => 0, // NULL
+            3 => 2, // INT16
+            4 => 4, // INT32
+            5 => 8, // INT64
+            _ => 1,
+        };
+        let len = match kind {
+            6 | 8 | 9 => {
+                // STRING (one), STRING_ARRAY and I18NSTRING (count strings).
+                string_items += count;
+                if string_items > MAX_STRING_ITEMS {
+                    return Err(format!(
+                        "holds more than {MAX_STRING_ITEMS} strings, the limit for one header"
+                    ));
+                }
+                let strings = if kind == 6 { 1 } else { count };
+                string_extent(tail, strings).ok_or_else(|| {
                     format!(
-                        "{which} header entry {i} (offset {offset}, {count} items) does not fit in its {data_size}-byte store"
-                    ),
-                ));
+                        "entry {i} (offset {offset}, {count} strings) runs past the end of its {size}-byte store"
+                    )
+                })?
             }
+            _ => {
+                let len = count * width;
+                if len > tail.len() as u64 {
+                    return Err(format!(
+                        "entry {i} (offset {offset}, {count} items) does not fit in its {size}-byte store"
+                    ));
+                }
+                len as usize
+            }
+        };
+        if len == 0 {
+            continue;
         }
+        if let Some((prev, end)) = end_of_previous
+            && offset < end
+        {
+            return Err(format!(
+                "entries {prev} and {i} share store bytes (from offset {offset}); \
+                 each entry's data must have its own place in the {size}-byte store"
+            ));
+        }
+        end_of_previous = Some((i, offset + len));
     }
     Ok(())
+}
+
+/// Length of the first `n` NUL-terminated strings of `bytes`, or None if they do not all end.
+fn string_extent(bytes: &[u8], n: u64) -> Option<usize> {
+    let mut at = 0usize;
+    for _ in 0..n {
+        let rest = bytes.get(at..)?;
+        at += rest.iter().position(|&b| b == 0)? + 1;
+    }
+    Some(at)
 }
 
 /// Pulls the fields we need out of the parsed headers.

@@ -5,24 +5,31 @@
 //! unchecked indexes; a deb only ever needs plain 16-byte member names.
 //! control.tar is decompressed for `./control`; data.tar is streamed for entry
 //! headers only (count and modes), plus a bounded read of the copyright file.
+//! Both are walked by [`walker::Walker`], which bounds every header extension.
 
-use super::{FileReader, Package, PackageError, PackageFormat, read_full};
-use std::io::{self, BufReader, Read, Write};
+mod walker;
+
+use super::{HashingReader, Package, PackageError, PackageFormat, read_full};
+use std::io::{self, Read};
 use std::path::Path;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use walker::{MAX_EXTENSION, TarError, Walker};
 
 /// `./control` and the copyright file are read into memory only up to this size.
 const MAX_TEXT: u64 = 1024 * 1024;
-/// zstd frames asking for a bigger window are refused (dpkg-deb uses far less).
-const MAX_ZSTD_WINDOW: u64 = 32 * 1024 * 1024;
-/// xz output travels to the tar reader in chunks of this size, at most `XZ_CHUNKS` queued.
-const XZ_CHUNK: usize = 64 * 1024;
-const XZ_CHUNKS: usize = 4;
+/// A decompressed control.tar may not exceed this: it holds the control file,
+/// maintainer scripts and md5sums (a few MiB for the largest Debian packages).
+pub(super) const MAX_CONTROL_TAR: u64 = 32 * 1024 * 1024;
+/// zstd frames asking for a window over 2^25 bytes (32 MiB) are refused; dpkg-deb
+/// uses far less (8 MiB at its default level).
+const ZSTD_WINDOW_LOG: u32 = 25;
+/// liblzma refuses streams needing more decoder memory than this: `xz -9e`
+/// (64 MiB dictionary, dpkg-deb -z9) needs about 65 MiB.
+pub(super) const XZ_MEMLIMIT: u64 = 80 * 1024 * 1024;
 
 /// Reads the metadata of a deb; the 8-byte ar magic has already been consumed from `reader`.
-pub(super) fn read(
+pub(super) fn read<R: Read>(
     path: &Path,
-    reader: &mut FileReader,
+    reader: &mut HashingReader<R>,
     file_len: u64,
 ) -> Result<Package, PackageError> {
     let mut control: Option<Control> = None;
@@ -61,7 +68,12 @@ pub(super) fn read(
             if control.is_some() {
                 return Err(malformed(path, "it has two control.tar members"));
             }
-            control = Some(with_decompressed(path, name, ext, &mut body, |r| {
+            let limit = MemberLimit {
+                name,
+                ext,
+                max: Some(MAX_CONTROL_TAR),
+            };
+            control = Some(with_decompressed(path, limit, &mut body, |r| {
                 read_control(path, name, r)
             })?);
         } else if let Some(ext) = name.strip_prefix("data.tar") {
@@ -74,7 +86,12 @@ pub(super) fn read(
                 return Err(malformed(path, "it has two data.tar members"));
             }
             let copyright = format!("/usr/share/doc/{}/copyright", c.name);
-            data = Some(with_decompressed(path, name, ext, &mut body, |r| {
+            let limit = MemberLimit {
+                name,
+                ext,
+                max: None,
+            };
+            data = Some(with_decompressed(path, limit, &mut body, |r| {
                 read_data(path, name, &copyright, r)
             })?);
         } else if name.starts_with("_gpg") {
@@ -121,9 +138,9 @@ struct Member {
 }
 
 /// Reads the next 60-byte ar member header, or None at a clean end of file.
-fn next_member(
+fn next_member<R: Read>(
     path: &Path,
-    reader: &mut FileReader,
+    reader: &mut HashingReader<R>,
     file_len: u64,
 ) -> Result<Option<Member>, PackageError> {
     let mut h = [0u8; 60];
@@ -185,184 +202,193 @@ struct DataInfo {
     license: Option<String>,
 }
 
+/// A decompressor failure: its message, and whether it was the decoder's memory limit.
+struct Failure {
+    detail: String,
+    memory: bool,
+}
+
 /// Remembers the decompressor's own failures, so they can be told apart from tar errors.
 struct Tracked<R> {
     inner: R,
-    failure: Option<String>,
+    failure: Option<Failure>,
 }
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf).inspect_err(|e| {
-            self.failure.get_or_insert_with(|| e.to_string());
+            self.failure.get_or_insert_with(|| Failure {
+                detail: e.to_string(),
+                memory: is_memory_limit(e),
+            });
         })
     }
 }
 
+/// liblzma reports its memory limit as a typed error; libzstd as a message.
+fn is_memory_limit(e: &io::Error) -> bool {
+    let xz = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<liblzma::stream::Error>())
+        .is_some_and(|x| matches!(x, liblzma::stream::Error::MemLimit));
+    xz || e.to_string().contains("too much memory")
+}
+
+/// Stops the decompressed stream after `left` bytes; `hit` tells that it had more.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    hit: bool,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // At the cap: only a clean end of stream is acceptable.
+            if self.hit || buf.is_empty() || self.inner.read(&mut [0u8; 1])? == 0 {
+                return Ok(0);
+            }
+            self.hit = true;
+            return Err(io::Error::other("the decompressed size limit was reached"));
+        }
+        let n = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let got = self.inner.read(buf.get_mut(..n).unwrap_or_default())?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
+/// Which deb member is being decompressed, and how much of it may come out.
+struct MemberLimit<'a> {
+    name: &'a str,
+    ext: &'a str,
+    /// Decompressed bytes allowed; `None` for data.tar, which is only streamed.
+    max: Option<u64>,
+}
+
 /// Runs `consume` on the decompressed member, then reads the stream to its end so
 /// that checksums in the compressed format (gzip CRC, xz check) are verified.
-fn with_decompressed<R: Read + Send, T>(
+///
+/// Memory stays bounded whatever the input: the decoders' windows are capped
+/// (libzstd's window log, liblzma's memory limit), control.tar is cut off at
+/// `MAX_CONTROL_TAR`, and the tar walker bounds every extension header.
+fn with_decompressed<'r, T>(
     path: &Path,
-    member: &str,
-    ext: &str,
-    input: R,
+    member: MemberLimit<'_>,
+    input: impl Read + 'r,
     consume: impl FnOnce(&mut dyn Read) -> Result<T, PackageError>,
 ) -> Result<T, PackageError> {
+    let name = member.name;
     let corrupt = |detail: String| PackageError::CorruptStream {
         path: path.to_path_buf(),
-        member: member.to_string(),
+        member: name.to_string(),
         detail,
     };
-    let run = |r: &mut dyn Read| {
-        let mut tracked = Tracked {
-            inner: r,
-            failure: None,
-        };
-        let result = consume(&mut tracked);
-        // Drain: on success to verify the checksum; on a tar error to learn whether the
-        // garbage came from a corrupt compressed stream, the more useful diagnosis.
-        let drained = io::copy(&mut tracked, &mut io::sink());
-        match (result, tracked.failure, drained) {
-            (Err(_), Some(f), _) => Err(corrupt(f)),
-            (Ok(_), _, Err(e)) => Err(corrupt(e.to_string())),
-            (r, _, _) => r,
+    let decoder: Box<dyn Read + 'r> = match member.ext {
+        "" => Box::new(input),
+        ".gz" => Box::new(flate2::read::GzDecoder::new(input)),
+        ".zst" => {
+            let mut dec = zstd::stream::read::Decoder::new(input)
+                .map_err(|e| corrupt(format!("zstd: {e}")))?;
+            dec.window_log_max(ZSTD_WINDOW_LOG)
+                .map_err(|e| corrupt(format!("zstd: {e}")))?;
+            Box::new(dec)
+        }
+        ".xz" => {
+            let stream = liblzma::stream::Stream::new_stream_decoder(
+                XZ_MEMLIMIT,
+                liblzma::stream::CONCATENATED,
+            )
+            .map_err(|e| corrupt(format!("xz: {e}")))?;
+            Box::new(liblzma::read::XzDecoder::new_stream(input, stream))
+        }
+        _ => {
+            return Err(PackageError::UnknownCompression {
+                path: path.to_path_buf(),
+                member: name.to_string(),
+            });
         }
     };
-    match ext {
-        "" => run(&mut { input }),
-        ".gz" => run(&mut flate2::read::GzDecoder::new(input)),
-        ".zst" => {
-            let mut dec = ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
-                input,
-                MAX_ZSTD_WINDOW,
-            )
-            .map_err(|e| corrupt(e.to_string()))?;
-            run(&mut dec)
-        }
-        ".xz" => with_xz(input, run)
-            .unwrap_or_else(|| Err(corrupt("the xz decompressor crashed".into()))),
-        _ => Err(PackageError::UnknownCompression {
+    let mut capped = Capped {
+        inner: Tracked {
+            inner: decoder,
+            failure: None,
+        },
+        left: member.max.unwrap_or(u64::MAX),
+        hit: false,
+    };
+    let over = || PackageError::OverLimit {
+        path: path.to_path_buf(),
+        what: format!("the decompressed {name}"),
+        limit: format!(
+            "the {} MiB allowed for a control archive",
+            MAX_CONTROL_TAR >> 20
+        ),
+    };
+    let result = consume(&mut capped);
+    if capped.hit {
+        return Err(over());
+    }
+    // Drain: on success to verify the checksum; on a tar error to learn whether the
+    // garbage came from a corrupt compressed stream, the more useful diagnosis.
+    let drained = io::copy(&mut capped, &mut io::sink());
+    if capped.hit {
+        return Err(over());
+    }
+    let failure = capped.inner.failure.take();
+    if let Some(Failure { memory: true, .. }) = failure {
+        return Err(PackageError::OverLimit {
             path: path.to_path_buf(),
-            member: member.to_string(),
-        }),
-    }
-}
-
-/// lzma-rs only decompresses into a `Write`, so it runs on a scoped thread that
-/// pushes chunks through a bounded channel; the caller reads them as a `Read`.
-/// At most `XZ_CHUNKS` chunks are in flight, plus lzma-rs's dictionary (the
-/// dictionary size the xz file asks for: 8 MiB for dpkg-deb's default level).
-/// Returns None if the decompressor thread panicked.
-fn with_xz<R: Read + Send, T>(
-    input: R,
-    run: impl FnOnce(&mut dyn Read) -> Result<T, PackageError>,
-) -> Option<Result<T, PackageError>> {
-    std::thread::scope(|s| {
-        let (tx, rx) = sync_channel::<Result<Vec<u8>, String>>(XZ_CHUNKS);
-        let producer = s.spawn(move || {
-            let mut input = BufReader::with_capacity(XZ_CHUNK, input);
-            let mut out = ChanWriter {
-                tx: tx.clone(),
-                buf: Vec::with_capacity(XZ_CHUNK),
-            };
-            let result = lzma_rs::xz_decompress(&mut input, &mut out)
-                .map_err(|e| e.to_string())
-                .and_then(|()| out.flush().map_err(|e| e.to_string()));
-            if let Err(e) = result {
-                // Fails only if the reader already gave up, which is fine.
-                let _ = tx.send(Err(format!("xz: {e}")));
-            }
+            what: format!("decompressing {name}"),
+            limit: format!(
+                "the decoder memory allowed ({} MiB for xz, a {} MiB window for zstd)",
+                XZ_MEMLIMIT >> 20,
+                1u64 << (ZSTD_WINDOW_LOG - 20)
+            ),
         });
-        let mut reader = ChanReader {
-            rx,
-            chunk: Vec::new(),
-            pos: 0,
-        };
-        let result = run(&mut reader);
-        // Unblocks the producer if the reader stopped early (its sends then fail).
-        drop(reader);
-        producer.join().ok().map(|()| result)
-    })
-}
-
-struct ChanWriter {
-    tx: SyncSender<Result<Vec<u8>, String>>,
-    buf: Vec<u8>,
-}
-
-impl Write for ChanWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let room = XZ_CHUNK.saturating_sub(self.buf.len()).max(1);
-        let n = room.min(data.len());
-        self.buf.extend_from_slice(data.get(..n).unwrap_or(data));
-        if self.buf.len() >= XZ_CHUNK {
-            self.flush()?;
-        }
-        Ok(n)
     }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(XZ_CHUNK));
-        self.tx
-            .send(Ok(chunk))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "reader gone"))
+    match (result, failure, drained) {
+        (Err(_), Some(f), _) => Err(corrupt(f.detail)),
+        (Ok(_), _, Err(e)) => Err(corrupt(e.to_string())),
+        (r, _, _) => r,
     }
 }
 
-struct ChanReader {
-    rx: Receiver<Result<Vec<u8>, String>>,
-    chunk: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for ChanReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos >= self.chunk.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    self.chunk = chunk;
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => return Err(io::Error::other(e)),
-                // Sender gone without an error: the stream ended cleanly.
-                Err(_) => return Ok(0),
-            }
-        }
-        let rest = self.chunk.get(self.pos..).unwrap_or(&[]);
-        let n = rest.len().min(buf.len());
-        if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.pos += n;
-        Ok(n)
+/// Maps a tar walker error to the package error for `member`.
+fn tar_error(path: &Path, member: &str, e: TarError) -> PackageError {
+    match e {
+        TarError::Io(e) => malformed(path, format!("{member}: {e}")),
+        TarError::Malformed(m) => malformed(path, format!("{member}: {m}")),
+        TarError::TooLarge { what, size } => PackageError::OverLimit {
+            path: path.to_path_buf(),
+            what: format!("a {what} in {member} ({size} bytes)"),
+            limit: format!(
+                "the {} MiB allowed for a tar header extension",
+                MAX_EXTENSION >> 20
+            ),
+        },
     }
 }
 
 /// Finds `./control` in control.tar and parses it.
 fn read_control(path: &Path, member: &str, r: &mut dyn Read) -> Result<Control, PackageError> {
-    let tar_err = |e: io::Error| malformed(path, format!("{member}: {e}"));
-    let mut archive = tar::Archive::new(r);
+    let tar_err = |e| tar_error(path, member, e);
+    let mut archive = Walker::new(r);
     let mut text = None;
-    for entry in archive.entries().map_err(tar_err)? {
-        let mut entry = entry.map_err(tar_err)?;
-        if package_path(&entry.path_bytes()) != "/control" {
+    while let Some(entry) = archive.next_entry().map_err(tar_err)? {
+        if package_path(&entry.path) != "/control" {
             continue;
         }
-        let size = entry.header().size().map_err(tar_err)?;
-        if size > MAX_TEXT {
-            return Err(malformed(
-                path,
-                format!("{member}: ./control is {size} bytes, more than the 1 MiB allowed"),
-            ));
+        if entry.size > MAX_TEXT {
+            return Err(PackageError::OverLimit {
+                path: path.to_path_buf(),
+                what: format!("{member}: ./control ({} bytes)", entry.size),
+                limit: "the 1 MiB allowed for a control file".into(),
+            });
         }
-        let mut buf = Vec::new();
-        (&mut entry)
-            .take(MAX_TEXT)
-            .read_to_end(&mut buf)
-            .map_err(tar_err)?;
+        let buf = archive.read_body().map_err(tar_err)?;
         text = Some(String::from_utf8_lossy(&buf).into_owned());
         break;
     }
@@ -441,31 +467,23 @@ fn read_data(
     copyright: &str,
     r: &mut dyn Read,
 ) -> Result<DataInfo, PackageError> {
-    let tar_err = |e: io::Error| malformed(path, format!("{member}: {e}"));
+    let tar_err = |e| tar_error(path, member, e);
     let mut info = DataInfo {
         entries: 0,
         world_writable: Vec::new(),
         license: None,
     };
-    let mut archive = tar::Archive::new(r);
-    for entry in archive.entries().map_err(tar_err)? {
-        let mut entry = entry.map_err(tar_err)?;
+    let mut archive = Walker::new(r);
+    while let Some(entry) = archive.next_entry().map_err(tar_err)? {
         info.entries += 1;
-        let name = package_path(&entry.path_bytes());
-        let header = entry.header();
-        let kind = header.entry_type();
-        let mode = header.mode().map_err(tar_err)?;
-        let size = header.size().map_err(tar_err)?;
-        let sticky_dir = kind.is_dir() && mode & 0o1000 != 0;
-        if mode & 0o002 != 0 && !kind.is_symlink() && !sticky_dir {
+        let name = package_path(&entry.path);
+        let sticky_dir = entry.is_dir() && entry.mode & 0o1000 != 0;
+        if entry.mode & 0o002 != 0 && !entry.is_symlink() && !sticky_dir {
             info.world_writable.push(name.clone());
         }
-        if info.license.is_none() && name == copyright && kind.is_file() && size <= MAX_TEXT {
-            let mut buf = Vec::new();
-            (&mut entry)
-                .take(MAX_TEXT)
-                .read_to_end(&mut buf)
-                .map_err(tar_err)?;
+        if info.license.is_none() && name == copyright && entry.is_file() && entry.size <= MAX_TEXT
+        {
+            let buf = archive.read_body().map_err(tar_err)?;
             info.license = dep5_license(&String::from_utf8_lossy(&buf));
         }
     }
