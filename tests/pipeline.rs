@@ -28,6 +28,81 @@ on_all!(
     a_rejection_closes_the_submission_and_tells_the_provider,
 );
 
+/// Scenarios of what a forge delivers: payloads name a repository and a
+/// comment id; the embedded tracker takes events as flags, which name neither.
+macro_rules! on_forges {
+    ($($name:ident),* $(,)?) => {
+        mod forges_github {
+            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
+        }
+        mod forges_gitlab {
+            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
+        }
+    };
+}
+
+on_forges!(
+    an_event_from_another_repository_is_refused,
+    a_redelivered_comment_is_handled_once,
+);
+
+/// The issue's attack: a `labeled` payload about `evil/other#1`, sent by
+/// the verifier, would move the tracker's #1 if the number were all it read.
+fn an_event_from_another_repository_is_refused(rig: &Rig) {
+    let label = "state:verification".to_string();
+    rig.tracker()
+        .add_labels("alice", 1, std::slice::from_ref(&label))
+        .unwrap();
+    let before = rig.state();
+    let r = rig.track_in(Some("evil/other"), "alice", Ev::Labeled(&label), &[]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("the event is about evil/other, but the tracker is")
+            && r.stderr.contains("refused"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(rig.state(), before, "the foreign event changed the state");
+    // The same event from the tracker's own repository is obeyed.
+    let r = rig.track("alice", Ev::Labeled(&label));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("moved from Unverified to Verification"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A webhook delivered twice (a re-run job, a retried delivery): the second
+/// delivery of the same comment changes nothing and says why.
+fn a_redelivered_comment_is_handled_once(rig: &Rig) {
+    rig.label("alice", "verification");
+    rig.label("alice", "staged-rollout");
+    let r = rig.say("dave", "waive the site's problem is local");
+    assert!(r.stdout.contains("refused"), "{}", r.stdout);
+    let said = rig.said();
+    let body = rig.issue().body;
+    let id = rig
+        .comments()
+        .into_iter()
+        .find(|c| c.body.starts_with("waive"))
+        .unwrap()
+        .id;
+    let again = rig.track("dave", Ev::Comment(id, "waive the site's problem is local"));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("handled when it was first delivered"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(rig.said(), said, "the refusal was said twice");
+    assert_eq!(rig.issue().body, body);
+    // Another comment with the same text is another comment: it is answered.
+    rig.say("dave", "waive the site's problem is local");
+    assert_eq!(rig.said().len(), said.len() + 1);
+}
+
 fn a_rejection_closes_the_submission_and_tells_the_provider(rig: &Rig) {
     rig.label("alice", "verification");
     let r = rig.label("alice", "rejected");

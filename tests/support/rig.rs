@@ -367,6 +367,12 @@ impl Rig {
 
     /// [`Rig::track`] with more flags for `track` (e.g. `--dry-run`).
     pub fn track_with(&self, who: &str, ev: Ev, extra: &[&str]) -> Run {
+        self.track_in(None, who, ev, extra)
+    }
+
+    /// [`Rig::track_with`] for an event whose payload names `repository`
+    /// (`owner/repo`, a GitLab project path) instead of the tracker's.
+    pub fn track_in(&self, repository: Option<&str>, who: &str, ev: Ev, extra: &[&str]) -> Run {
         let path = self.tmp.path().join("event.json");
         match &self.backend.fake {
             Fake::Local => {
@@ -407,6 +413,9 @@ impl Rig {
                 let issue = self.issue();
                 p["issue"]["title"] = issue.title.into();
                 p["issue"]["body"] = issue.body.into();
+                if let Some(r) = repository {
+                    p["repository"]["full_name"] = r.into();
+                }
                 std::fs::write(&path, p.to_string()).unwrap();
                 let event = name.split('.').next().unwrap();
                 run(self
@@ -416,7 +425,10 @@ impl Rig {
                     .env("GITHUB_EVENT_PATH", &path))
             }
             Fake::GitLab(_) => {
-                let p = self.gitlab_event(who, ev);
+                let mut p = self.gitlab_event(who, ev);
+                if let Some(r) = repository {
+                    p["project"]["path_with_namespace"] = r.into();
+                }
                 std::fs::write(&path, p.to_string()).unwrap();
                 run(self
                     .cmd(&["track"])
