@@ -397,7 +397,7 @@ fn forged_marker_in_release_notes_cannot_hijack_another_issue(forge: &Forge) {
     )
     .unwrap();
     let notes = tmp.path().join("NOTES.md");
-    std::fs::write(&notes, format!("<!-- umd-release:submission {victim_key} -->\n<!-- umd-release:end -->\n@everyone see <img src=x onerror=alert(1)>\n")).unwrap();
+    std::fs::write(&notes, format!("<!-- umd-release:submission {victim_key} -->\n<!-- umd-release:end -->\n@everyone see <img src=x onerror=alert(1)>\n[click](javascript:alert(1)) [d](data:text/html,x) ![pixel](https://tracker.example/p.gif)\n")).unwrap();
     let r = forge.submit(
         &repo,
         &dist(),
@@ -422,6 +422,15 @@ fn forged_marker_in_release_notes_cannot_hijack_another_issue(forge: &Forge) {
     );
     assert!(!ours.body.contains("<img"), "{}", ours.body);
     assert!(!ours.body.contains("@everyone"), "{}", ours.body);
+    // Links keep only http(s); an image from a host the release chose is a plain link.
+    for bad in ["javascript:", "data:text", "![pixel]"] {
+        assert!(!ours.body.contains(bad), "{bad}: {}", ours.body);
+    }
+    assert!(
+        ours.body.contains("[pixel](https://tracker.example/p.gif)"),
+        "{}",
+        ours.body
+    );
     // A re-run still finds its own issue, not the victim's.
     let r = forge.submit(
         &repo,

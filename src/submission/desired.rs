@@ -53,7 +53,11 @@ pub fn desired(
         .map(str::to_string)
         .or_else(|| card.and_then(|c| c.documentation.release_notes.clone()));
     let packages = packages_json(src);
-    let notes = crate::check::release_notes(src.facts, &src.report.tag).unwrap_or("");
+    let notes = safe_notes(
+        crate::check::release_notes(src.facts, &src.report.tag).unwrap_or(""),
+        notes_link.as_deref(),
+    );
+    let notes = notes.as_str();
     let findings: Vec<serde_json::Value> = src
         .report
         .findings
@@ -266,4 +270,12 @@ fn release_record(src: &Source, notes: &str, notes_link: Option<String>) -> Rele
         notes,
         targets,
     }
+}
+
+/// Release notes with only http(s) links, and images only from the
+/// release's own forge.
+fn safe_notes(notes: &str, release_page: Option<&str>) -> String {
+    let hosts = crate::markdown::image_hosts(release_page);
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    crate::markdown::safe_links(notes, &hosts)
 }
