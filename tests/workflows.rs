@@ -518,3 +518,53 @@ fn the_gitlab_component_script_passes_shellcheck() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The attack on the install step: an earlier step of the job (a
+/// provider's own build script) plants an `umd-release` where the action
+/// used to look for one it installed before. The step installs into a fresh
+/// directory of its own and never runs the planted binary. Run on a runner
+/// the action has no prebuilt binary for and without cargo, it stops with
+/// the documented error instead.
+#[test]
+fn the_install_step_never_runs_a_binary_it_did_not_install() {
+    let action = load("action.yml");
+    let script = action["runs"]["steps"][0]["run"]
+        .as_str()
+        .expect("action.yml: the install step's script");
+    let tmp = tempfile::tempdir().unwrap();
+    let temp = tmp.path().join("runner-temp");
+    let planted_ran = tmp.path().join("planted-ran");
+    for dir in ["umd-release-0.1.0/bin", "umd-release-0.1.0.AAAAAA/bin"] {
+        let bin = temp.join(dir);
+        std::fs::create_dir_all(&bin).unwrap();
+        let planted = bin.join("umd-release");
+        std::fs::write(
+            &planted,
+            format!("#!/bin/sh\ntouch '{}'\n", planted_ran.display()),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("RUNNER_TEMP", &temp)
+        .env("GITHUB_ACTION_PATH", root())
+        .env("GITHUB_PATH", tmp.path().join("github-path"))
+        .env("GITHUB_OUTPUT", tmp.path().join("github-output"))
+        .env("UMD_RELEASE_VERSION", "0.1.0")
+        .env("UMD_RELEASE_RUNNER_OS", "Windows")
+        .env("UMD_RELEASE_RUNNER_ARCH", "X64")
+        .env("UMD_RELEASE_DOWNLOAD_REPO", "EGI-Federation/umd-release")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!planted_ran.exists(), "the planted binary ran: {stdout}");
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("cargo is not installed"), "{stdout}");
+    let path = std::fs::read_to_string(tmp.path().join("github-path")).unwrap_or_default();
+    assert!(path.is_empty(), "a directory was put on PATH: {path}");
+}
