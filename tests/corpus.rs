@@ -169,3 +169,225 @@ fn every_case_names_its_origin() {
         assert_eq!(listed.len(), present.len(), "{}", case.display());
     }
 }
+
+// ---------------------------------------------------------------------------
+// Property: whatever dpkg-parsechangelog (resp. rpmspec) reads, ours reads to
+// the same top version, over the corpus's real files and generated ones.
+
+use proptest::prelude::*;
+use umd_release::release::changelog::{read_debian, read_rpm_spec};
+
+/// The top version dpkg-parsechangelog reads, if it reads one.
+fn dpkg_top(path: &Path) -> Option<String> {
+    let out = std::process::Command::new("dpkg-parsechangelog")
+        .args(["-S", "Version", "-l"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !v.is_empty() && v != "unknown").then_some(v)
+}
+
+/// The version at the end of the top %changelog name rpmspec reads (`Name
+/// <email> - 1.2-1`), if rpmspec can parse the spec at all.
+fn rpm_top(path: &Path) -> Option<String> {
+    let out = std::process::Command::new("rpmspec")
+        .args(["-q", "--srpm", "--qf", "[%{CHANGELOGNAME}\\n]"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next()?;
+    if !out.status.success() {
+        return None;
+    }
+    let after = first.rsplit_once('>').map_or(first, |(_, a)| a).trim();
+    let after = after.strip_prefix('-').map_or(after, str::trim_start);
+    // rpm expands the name's macros; `%{dist}` is undefined here and stays
+    // as written, where ours drops it as it drops `%{?dist}`.
+    let v = after.split_whitespace().next().unwrap_or_default();
+    Some(v.replace("%{dist}", ""))
+}
+
+fn ours_debian(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    read_debian(path, &text)
+        .ok()
+        .and_then(|p| p.entries.first().map(|e| e.full_version.clone()))
+}
+
+/// Our top version with the spec's macros expanded, as rpm expands them.
+fn ours_rpm(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    read_rpm_spec(path, &text)
+        .ok()
+        .and_then(|p| p.entries.first().map(|e| e.expanded.clone()))
+}
+
+#[test]
+fn the_corpus_reads_as_dpkg_and_rpmspec_read_it() {
+    if !(support::require("dpkg-parsechangelog") && support::require("rpmspec")) {
+        return;
+    }
+    let (mut debs, mut specs) = (0, 0);
+    for entry in walkdir::WalkDir::new(corpus())
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        let name = path.file_name().unwrap().to_string_lossy();
+        let in_debian = path
+            .parent()
+            .is_some_and(|p| p.components().any(|c| c.as_os_str() == "debian"));
+        if name == "changelog" && in_debian {
+            let want = dpkg_top(path);
+            assert!(
+                want.is_some(),
+                "dpkg reads no version in {}",
+                path.display()
+            );
+            assert_eq!(ours_debian(path), want, "{}", path.display());
+            debs += 1;
+        } else if name.ends_with(".spec") || name.ends_with(".spec.in") {
+            // Some specs need their build's macros for rpmspec to parse them
+            // (HTCondor-CE, XRootD, a cmake template); their %changelog is
+            // checked by the corpus cases instead.
+            if let Some(want) = rpm_top(path) {
+                assert_eq!(
+                    ours_rpm(path).as_deref(),
+                    Some(want.as_str()),
+                    "{}",
+                    path.display()
+                );
+                specs += 1;
+            }
+        }
+    }
+    assert!(
+        debs >= 10 && specs >= 20,
+        "{debs} debian changelogs, {specs} specs"
+    );
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn version() -> impl Strategy<Value = String> {
+    (
+        prop::option::of(1u8..3),
+        1u8..30,
+        0u8..20,
+        prop::option::of(0u8..20),
+        prop::option::of(1u8..9),
+    )
+        .prop_map(|(epoch, a, b, c, rel)| {
+            let mut v = epoch.map(|e| format!("{e}:")).unwrap_or_default();
+            v.push_str(&format!("{a}.{b}"));
+            if let Some(c) = c {
+                v.push_str(&format!(".{c}"));
+            }
+            if let Some(r) = rel {
+                v.push_str(&format!("-{r}"));
+            }
+            v
+        })
+}
+
+/// A date as (weekday index, day, month index, year), the weekday right or not.
+fn date() -> impl Strategy<Value = (usize, u8, usize, u16, bool)> {
+    (0usize..7, 1u8..29, 0usize..12, 2000u16..2030, any::<bool>())
+}
+
+fn real_weekday(day: u8, month: usize, year: u16) -> usize {
+    let m = time::Month::try_from(month as u8 + 1).unwrap();
+    let d = time::Date::from_calendar_date(i32::from(year), m, day).unwrap();
+    usize::from(d.weekday().number_days_from_monday())
+}
+
+/// A debian/changelog entry; the trailer well formed, with one space before
+/// its date, with a date that is not RFC 2822, or missing (all only warnings
+/// for dpkg).
+fn debian_entry() -> impl Strategy<Value = String> {
+    (version(), date(), 0u8..4, "[a-z]{3,8}").prop_map(
+        |(v, (_, day, mon, year, _), trailer, word)| {
+            let wd = WEEKDAYS[real_weekday(day, mon, year)];
+            let m = MONTHS[mon];
+            let trailer = match trailer {
+                0 => format!(
+                    " -- Jane Doe <jd@example.org>  {wd}, {day:02} {m} {year} 12:00:00 +0100\n"
+                ),
+                1 => format!(
+                    " -- Jane Doe <jd@example.org> {wd}, {day:02} {m} {year} 12:00:00 +0100\n"
+                ),
+                2 => format!(" -- Jane Doe <jd@example.org>  {wd}, {m} {day:02} {year} 14:00\n"),
+                _ => String::new(),
+            };
+            format!("pkg-{word} ({v}) unstable; urgency=low\n\n  * {word}\n\n{trailer}\n")
+        },
+    )
+}
+
+/// An rpm %changelog heading: indented or not, the weekday right or not, with
+/// or without a version, with `%{?dist}`.
+fn rpm_entry() -> impl Strategy<Value = (String, bool)> {
+    (version(), date(), any::<bool>(), any::<bool>(), 0u8..4).prop_map(
+        |(v, (w, day, mon, year, right), indent, with_version, glue)| {
+            let wd = if right {
+                WEEKDAYS[real_weekday(day, mon, year)]
+            } else {
+                WEEKDAYS[w]
+            };
+            let ver = match (with_version, glue) {
+                (false, _) => String::new(),
+                (true, 0) => format!(" - {v}"),
+                (true, 1) => format!(" {v}%{{?dist}}"),
+                (true, 2) => " %{version}-%{release}".to_string(),
+                (true, _) => format!("- {v}"),
+            };
+            let lead = if indent { " " } else { "" };
+            (
+                format!(
+                    "{lead}* {wd} {} {day:02} {year} Jane Doe <jd@example.org>{ver}\n- change\n\n",
+                    MONTHS[mon]
+                ),
+                indent,
+            )
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_debian_changelogs_read_as_dpkg_reads_them(entries in prop::collection::vec(debian_entry(), 1..4)) {
+        if !support::require("dpkg-parsechangelog") {
+            return Ok(());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("changelog");
+        std::fs::write(&path, entries.concat()).unwrap();
+        let want = dpkg_top(&path);
+        prop_assert!(want.is_some());
+        prop_assert_eq!(ours_debian(&path), want);
+    }
+
+    #[test]
+    fn generated_spec_changelogs_read_as_rpmspec_reads_them(entries in prop::collection::vec(rpm_entry(), 1..4)) {
+        if !support::require("rpmspec") {
+            return Ok(());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.spec");
+        // rpm reads an indented heading only as the first one; later ones
+        // are text of the entry above, for rpm as for us.
+        let body: String = entries.iter().map(|(e, _)| e.as_str()).collect();
+        let spec = format!("Name: x\nVersion: 1\nRelease: 1%{{?dist}}\nSummary: x\nLicense: MIT\n%description\nx\n%changelog\n{body}");
+        std::fs::write(&path, spec).unwrap();
+        let want = rpm_top(&path);
+        prop_assert!(want.is_some());
+        prop_assert_eq!(ours_rpm(&path), want);
+    }
+}
