@@ -40,6 +40,10 @@ pub struct ReleaseFacts {
     pub tag: String,
     #[serde(skip)]
     pub card: Option<ProductCard>,
+    /// Line of each key of the card (`contacts.support_email` -> 12), so card
+    /// findings point at the key rather than at the top of the file.
+    #[serde(skip)]
+    pub card_lines: std::collections::BTreeMap<String, usize>,
     pub changelogs: Vec<Changelog>,
     pub notes: Option<Notes>,
     /// `None` when no artifacts directory was given.
@@ -115,7 +119,14 @@ pub fn gather(inputs: &Inputs) -> Result<ReleaseFacts, GatherError> {
     if !repo.is_dir() {
         return Err(GatherError::MissingRepo(repo.to_path_buf()));
     }
-    let card = ProductCard::load(repo)?.map(|(_, c)| c);
+    let (card, card_lines) = match ProductCard::load(repo)? {
+        Some((path, c)) => {
+            // The card was just read; if it cannot be read again, lines are 1.
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            (Some(c), key_lines(&text))
+        }
+        None => (None, Default::default()),
+    };
     let names = product_names(repo, inputs.tag, card.as_ref());
     let changelogs = find_changelogs(repo, &names)?;
     let notes = match inputs.notes {
@@ -137,6 +148,7 @@ pub fn gather(inputs: &Inputs) -> Result<ReleaseFacts, GatherError> {
         repo: repo.to_path_buf(),
         tag: inputs.tag.to_string(),
         card,
+        card_lines,
         changelogs,
         notes,
         artifacts: inputs.artifacts.map(Path::to_path_buf),
@@ -358,9 +370,89 @@ fn find_changelogs(repo: &Path, names: &[String]) -> Result<Vec<Changelog>, Gath
     Ok(out)
 }
 
+/// The 1-based line of every mapping key of a YAML block document, by dotted
+/// path (`contacts.support_email`); keys inside sequences are named after the
+/// sequence (`support_calendar.end_of_support`). First occurrence wins.
+pub fn key_lines(text: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let body = line.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let mut indent = line.len() - body.len();
+        // `- key: value` opens a mapping inside a sequence item.
+        let body = match body.strip_prefix("- ") {
+            Some(rest) => {
+                indent += 2;
+                rest.trim_start()
+            }
+            None => body,
+        };
+        let Some((key, _)) = body.split_once(':') else {
+            continue;
+        };
+        let key = key.trim().trim_matches(['"', '\'']);
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            continue;
+        }
+        while stack.last().is_some_and(|(d, _)| *d >= indent) {
+            stack.pop();
+        }
+        let path = stack
+            .iter()
+            .map(|(_, k)| k.as_str())
+            .chain([key])
+            .collect::<Vec<_>>()
+            .join(".");
+        out.entry(path).or_insert(i + 1);
+        stack.push((indent, key.to_string()));
+    }
+    out
+}
+
 impl ReleaseFacts {
+    /// Line of a card key, or 1 when the card does not have it.
+    pub fn card_line(&self, key: &str) -> usize {
+        self.card_lines.get(key).copied().unwrap_or(1)
+    }
+
     /// Repository-relative path of the Product ID Card.
     pub fn card_file() -> PathBuf {
         PathBuf::from(card::FILE_NAME)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_keys_have_their_lines() {
+        let text = "name: x\ncontacts:\n  # a comment\n  support_email: nope\n  github:\n    - a b\n\
+                    support_calendar:\n  - version: \"1\"\n    end_of_support: 2026-13-01\ndocumentation:\n  installation: ftp://x\n";
+        let lines = key_lines(text);
+        for (key, line) in [
+            ("name", 1),
+            ("contacts", 2),
+            ("contacts.support_email", 4),
+            ("contacts.github", 5),
+            ("support_calendar.version", 8),
+            ("support_calendar.end_of_support", 9),
+            ("documentation.installation", 11),
+        ] {
+            assert_eq!(lines.get(key), Some(&line), "{key}: {lines:?}");
+        }
+    }
+
+    #[test]
+    fn product_names_come_from_the_card_the_tag_and_the_directory() {
+        let names = product_names(Path::new("/nonexistent/cvmfs"), "cvmfs-2.11.5", None);
+        assert_eq!(names, ["cvmfs", "cvmfs"]);
+        assert_eq!(
+            product_names(Path::new("/x/repo"), "v1.0.0", None),
+            ["repo"]
+        );
     }
 }
