@@ -391,3 +391,70 @@ proptest! {
         prop_assert_eq!(ours_rpm(&path), want);
     }
 }
+
+#[test]
+fn the_card_names_the_changelogs_when_discovery_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("cvmfs");
+    let from = corpus().join("cvmfs-2.11.5/repo");
+    for e in walkdir::WalkDir::new(&from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let to = repo.join(e.path().strip_prefix(&from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    let card = |files: &str| {
+        std::fs::write(
+            repo.join("umd-product.yaml"),
+            format!("name: cvmfs\ncomponent: grid\nchangelogs:\n{files}"),
+        )
+        .unwrap();
+    };
+    let check = || {
+        run(&mut umd(&[
+            "check",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--tag",
+            "v2.1.0",
+            "--policy",
+            corpus().join("policy.yaml").to_str().unwrap(),
+            "--format",
+            "json",
+        ]))
+    };
+    // Without the setting, cvmfs's own files are read (see the corpus case).
+    card(
+        "  - packaging/rpm/cvmfs-config-default.spec\n  - packaging/debian/config-default/changelog\n",
+    );
+    let r = check();
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let files: Vec<&str> = report["changelogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "packaging/rpm/cvmfs-config-default.spec",
+            "packaging/debian/config-default/changelog"
+        ]
+    );
+    assert_eq!(report["changelogs"][1]["versions"][0], "2.1");
+    // A file the card names that is not there is bad input, named.
+    card("  - packaging/rpm/nope.spec\n");
+    let r = check();
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("nope.spec") && r.stderr.contains("changelogs"),
+        "{}",
+        r.stderr
+    );
+}

@@ -127,8 +127,10 @@ pub fn gather(inputs: &Inputs) -> Result<ReleaseFacts, GatherError> {
         }
         None => (None, Default::default()),
     };
-    let names = product_names(repo, inputs.tag, card.as_ref());
-    let changelogs = find_changelogs(repo, &names)?;
+    let changelogs = match card.as_ref().filter(|c| !c.changelogs.is_empty()) {
+        Some(c) => named_changelogs(repo, &c.changelogs)?,
+        None => find_changelogs(repo, &product_names(repo, inputs.tag, card.as_ref()))?,
+    };
     let notes = match inputs.notes {
         Some(path) => Some(Notes {
             file: path.to_path_buf(),
@@ -329,6 +331,35 @@ fn of_the_product(
             continue;
         }
         out.extend(r?.map(|(c, _)| c));
+    }
+    Ok(out)
+}
+
+/// The files the card's `changelogs` names, each read by what its name says.
+fn named_changelogs(repo: &Path, files: &[String]) -> Result<Vec<Changelog>, GatherError> {
+    let mut out = Vec::new();
+    for f in files {
+        let rel = PathBuf::from(f);
+        let name = rel.file_name().unwrap_or_default().to_string_lossy();
+        let kind = if name.ends_with(".spec") || name.ends_with(".spec.in") {
+            ChangelogKind::RpmSpec
+        } else if name == "changelog" {
+            ChangelogKind::Debian
+        } else if name.to_ascii_uppercase().starts_with("CHANGELOG") {
+            ChangelogKind::KeepAChangelog
+        } else {
+            ChangelogKind::ReleaseNotes
+        };
+        match read_changelog(repo, kind, &rel)? {
+            Some((log, _)) => out.push(log),
+            None => {
+                return Err(GatherError::Read {
+                    path: repo.join(&rel),
+                    what: "a changelog the Product ID Card names (`changelogs`)",
+                    source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                });
+            }
+        }
     }
     Ok(out)
 }
