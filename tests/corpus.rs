@@ -458,3 +458,109 @@ fn the_card_names_the_changelogs_when_discovery_is_wrong() {
         r.stderr
     );
 }
+
+/// `check --format json` on a corpus case's files with another tag or a card.
+fn check_case(repo: &Path, tag: &str) -> serde_json::Value {
+    let r = run(&mut umd(&[
+        "check",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--tag",
+        tag,
+        "--policy",
+        corpus().join("policy.yaml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+fn findings_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["policies"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn a_changelog_disagreement_says_which_part_differs() {
+    let repo = corpus().join("apel-2.5.0-1/repo");
+    // APEL's tags name the package release: 2.5.0-2 is the same version, another release.
+    let report = check_case(&repo, "2.5.0-2");
+    let f = findings_of(&report, "changelog-version");
+    assert_eq!(f.len(), 1, "{f:?}");
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("version 2.5.0 is right but its release 1 is not 2"),
+        "{m}"
+    );
+    assert_eq!(f[0]["location"]["line"], 202);
+    assert!(f[0]["hint"].as_str().unwrap().contains("2.5.0-2"), "{f:?}");
+    let report = check_case(&repo, "2.6.0-1");
+    let m = findings_of(&report, "changelog-version")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(m.contains("its version 2.5.0 is not 2.6.0"), "{m}");
+    // Macros in the version are expanded, and the message shows what was written.
+    let report = check_case(&corpus().join("argo-ams-library-v.0.6.3/repo"), "v0.6.4");
+    let f = findings_of(&report, "changelog-version");
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(m.contains("0.6.3-1 (written `0.6.3-1%{?dist}`)"), "{m}");
+    let hint = f[0]["hint"].as_str().unwrap();
+    assert!(
+        !hint.contains("v0.6.4") && hint.contains("0.6.4-1"),
+        "{hint}"
+    );
+}
+
+#[test]
+fn card_findings_point_at_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("umd-product.yaml"),
+        "name: x\ncomponent: grid\ncontacts:\n  support_email: not-an-address\n  website: ftp://example.org\nlicense: Apache 2.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("CHANGELOG.md"),
+        "## [1.0.0] - 2026-01-01\n- x\n",
+    )
+    .unwrap();
+    let report = check_case(tmp.path(), "v1.0.0");
+    let lines: Vec<(String, u64)> = findings_of(&report, "card-invalid")
+        .iter()
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap().to_string(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|(m, l)| m.contains("support_email") && *l == 4),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|(m, l)| m.contains("website") && *l == 5),
+        "{lines:?}"
+    );
+    let spdx = findings_of(&report, "license-spdx");
+    assert_eq!(spdx[0]["location"]["line"], 6);
+    assert!(
+        spdx[0]["hint"].as_str().unwrap().contains("`Apache-2.0`"),
+        "{spdx:?}"
+    );
+    // An empty key's line, or its parent's when absent.
+    let incomplete = findings_of(&report, "card-incomplete");
+    let security = incomplete
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("contacts.security"))
+        .unwrap();
+    assert_eq!(security["location"]["line"], 3);
+}
