@@ -58,6 +58,7 @@ pub const RULES: &[Rule] = &[
     CHANGELOG_ENTRY,
     CHANGELOG_VERSION,
     CHANGELOG_FORMAT,
+    CHANGELOG_UNCHOSEN,
     RELEASE_NOTES,
     CARD_MISSING,
     CARD_INCOMPLETE,
@@ -169,6 +170,14 @@ pub const CHANGELOG_FORMAT: Rule = Rule {
     source: "QC_DOC_1 (release notes and changelog)",
     summary: "changelogs are well formed where their tools only warn (a trailer, a weekday, an older entry)",
     doc: "The changelog readers accept what rpmbuild and dpkg-parsechangelog accept, and only the entry of the release feeds the other rules. What those tools merely warn about (a debian/changelog entry without its ` -- ` trailer, a trailer date that is not RFC 2822 or has one space before it, an rpm heading whose weekday disagrees with its date) and any problem in an entry older than the top one is reported here, with its file and line, so it gets mended without blocking the release. Fix: correct the line the finding names (`dch` writes Debian trailers; `date +'%a %b %d %Y'` prints an rpm date).",
+};
+
+pub const CHANGELOG_UNCHOSEN: Rule = Rule {
+    id: "changelog-unchosen",
+    default_severity: Severity::Warning,
+    source: "QC_DOC_1 (release notes and changelog)",
+    summary: "among several specs or debian changelogs, one is recognisably the product's",
+    doc: "A repository with several spec files or debian changelogs (a toolkit, or sub-packages versioned on their own) says which is the product's by name: a spec's `Name:` or the debian source package, or the file's name, equal to the card's `name`, the name a tag such as `cvmfs-2.11.5` starts with, or the repository's directory name. When none is, their versions are not compared with the tag, and this says so. Fix: list the product's files in the card's `changelogs`, or give the card the product's package name.",
 };
 
 pub const RELEASE_NOTES: Rule = Rule {

@@ -9,7 +9,7 @@ use crate::rules;
 use super::{Ctx, Location, Sink};
 
 pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
-    if ctx.facts.changelogs.is_empty() {
+    if ctx.facts.changelogs.is_empty() && ctx.facts.unchosen.is_empty() {
         sink.push(
             &rules::CHANGELOG_MISSING,
             "the repository has no changelog (CHANGELOG.md, CHANGELOG, RELEASE-NOTES, NEWS, ChangeLog, debian/changelog or a spec %changelog)".into(),
@@ -17,6 +17,24 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
             format!("add CHANGELOG.md with a section `## [{}] - YYYY-MM-DD`", ctx.tag.wanted()),
         );
         return;
+    }
+    if !ctx.facts.unchosen.is_empty() {
+        let files: Vec<String> = ctx
+            .facts
+            .unchosen
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        sink.push(
+            &rules::CHANGELOG_UNCHOSEN,
+            format!(
+                "{} packaging changelogs, none named as the product, so none is compared with the tag: {}",
+                files.len(),
+                files.join(", ")
+            ),
+            ctx.facts.unchosen.first().map(Location::file),
+            "list the product's changelog files in the card's `changelogs`, or set the card's `name` to the product's package name".into(),
+        );
     }
     let want = ctx.tag.wanted();
     for log in &ctx.facts.changelogs {

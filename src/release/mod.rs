@@ -45,6 +45,9 @@ pub struct ReleaseFacts {
     #[serde(skip)]
     pub card_lines: std::collections::BTreeMap<String, usize>,
     pub changelogs: Vec<Changelog>,
+    /// Specs or debian changelogs found several at a time, none named as the
+    /// product (separately versioned sub-packages): not compared with the tag.
+    pub unchosen: Vec<PathBuf>,
     pub notes: Option<Notes>,
     /// `None` when no artifacts directory was given.
     pub artifacts: Option<PathBuf>,
@@ -127,8 +130,8 @@ pub fn gather(inputs: &Inputs) -> Result<ReleaseFacts, GatherError> {
         }
         None => (None, Default::default()),
     };
-    let changelogs = match card.as_ref().filter(|c| !c.changelogs.is_empty()) {
-        Some(c) => named_changelogs(repo, &c.changelogs)?,
+    let (changelogs, unchosen) = match card.as_ref().filter(|c| !c.changelogs.is_empty()) {
+        Some(c) => (named_changelogs(repo, &c.changelogs)?, Vec::new()),
         None => find_changelogs(repo, &product_names(repo, inputs.tag, card.as_ref()))?,
     };
     let notes = match inputs.notes {
@@ -152,6 +155,7 @@ pub fn gather(inputs: &Inputs) -> Result<ReleaseFacts, GatherError> {
         card,
         card_lines,
         changelogs,
+        unchosen,
         notes,
         artifacts: inputs.artifacts.map(Path::to_path_buf),
         packages,
@@ -287,14 +291,16 @@ fn read_changelog(repo: &Path, kind: ChangelogKind, rel: &Path) -> Read {
     )))
 }
 
-/// Of several packaging changelogs, those of the product: named as it is
-/// (by the package name inside, or the file's stem), or all when none is.
+/// Of several packaging changelogs, those of the product: named as it is (by
+/// the package name inside, or the file's stem), or the only one. When
+/// several have entries and none is named so, none is the product's: they
+/// come back second, to be reported rather than compared with the tag.
 fn of_the_product(
     repo: &Path,
     kind: ChangelogKind,
     files: &[PathBuf],
     names: &[String],
-) -> Result<Vec<Changelog>, GatherError> {
+) -> Result<(Vec<Changelog>, Vec<PathBuf>), GatherError> {
     let stem = |p: &Path| -> String {
         let n = p.file_name().unwrap_or_default().to_string_lossy();
         let n = n.strip_suffix(".in").unwrap_or(&n);
@@ -330,9 +336,13 @@ fn of_the_product(
         if any_ours && !is_ours(f, &r) {
             continue;
         }
-        out.extend(r?.map(|(c, _)| c));
+        // An empty %changelog is none, as `rpm -q --changelog` shows.
+        out.extend(r?.map(|(c, _)| c).filter(|c| !c.entries.is_empty()));
     }
-    Ok(out)
+    if !any_ours && out.len() > 1 {
+        return Ok((Vec::new(), out.into_iter().map(|c| c.file).collect()));
+    }
+    Ok((out, Vec::new()))
 }
 
 /// The files the card's `changelogs` names, each read by what its name says.
@@ -364,7 +374,10 @@ fn named_changelogs(repo: &Path, files: &[String]) -> Result<Vec<Changelog>, Gat
     Ok(out)
 }
 
-fn find_changelogs(repo: &Path, names: &[String]) -> Result<Vec<Changelog>, GatherError> {
+/// The changelogs read, and packaging changelogs none of which is the product's.
+type Found = (Vec<Changelog>, Vec<PathBuf>);
+
+fn find_changelogs(repo: &Path, names: &[String]) -> Result<Found, GatherError> {
     let mut out = Vec::new();
     // The product's changelog: the first that names a version, else the
     // first that is not empty (so a missing section is reported against it).
@@ -392,13 +405,14 @@ fn find_changelogs(repo: &Path, names: &[String]) -> Result<Vec<Changelog>, Gath
         }
     }
     out.extend(fallback);
-    let debian = debian_candidates(repo);
-    out.extend(of_the_product(repo, ChangelogKind::Debian, &debian, names)?);
-    let specs = spec_candidates(repo);
-    let specs = of_the_product(repo, ChangelogKind::RpmSpec, &specs, names)?;
-    // A spec with an empty %changelog has none, as `rpm -q --changelog` shows.
-    out.extend(specs.into_iter().filter(|c| !c.entries.is_empty()));
-    Ok(out)
+    let (debian, mut unchosen) =
+        of_the_product(repo, ChangelogKind::Debian, &debian_candidates(repo), names)?;
+    out.extend(debian);
+    let (specs, more) =
+        of_the_product(repo, ChangelogKind::RpmSpec, &spec_candidates(repo), names)?;
+    out.extend(specs);
+    unchosen.extend(more);
+    Ok((out, unchosen))
 }
 
 /// The 1-based line of every mapping key of a YAML block document, by dotted

@@ -98,17 +98,24 @@ pub fn name_prefix(tag: &str) -> Option<&str> {
 fn after_lead(rest: &str) -> Option<(&str, String)> {
     let i = rest.find(|c: char| c.is_ascii_digit())?;
     let (lead, core) = rest.split_at_checked(i)?;
-    if lead.is_empty()
+    let underscored = core.contains('_') && !core.contains('.');
+    if (lead.is_empty() && !underscored)
         || !lead
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
         return None;
     }
-    let core = if core.contains('.') {
-        core.to_string()
-    } else {
-        core.replace('_', ".")
+    if !underscored {
+        return Some((lead, core.to_string()));
+    }
+    // CVS-era tags: `R_1_0_3` is 1.0.3, and `R_2_0_24_1` version 2.0.24
+    // package release 1, as the specs of those releases say.
+    let parts: Vec<&str> = core.split('_').collect();
+    let numeric = parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let core = match parts.as_slice() {
+        [a, b, c, r] if numeric => format!("{a}.{b}.{c}-{r}"),
+        _ => parts.join("."),
     };
     Some((lead, core))
 }
@@ -209,7 +216,12 @@ pub fn parse(tag: &str, scheme: &TagScheme) -> TagVersion {
             out.normalized = inner.normalized;
             out.problem = Some(TagProblem {
                 message: format!(
-                    "tag `{tag}` is not a semantic version: `{lead}` comes before the version {core}"
+                    "tag `{tag}` is not a semantic version: {}",
+                    if lead.is_empty() {
+                        format!("it separates the parts of {core} with `_`")
+                    } else {
+                        format!("`{lead}` comes before the version {core}")
+                    }
                 ),
                 suggestion: spelled.map(|s| format!("{v}{s}")),
             });
@@ -334,6 +346,8 @@ mod tests {
             ("R_0_8_10", "0.8.10", None, "0.8.10"),
             ("cvmfs-2.11.5", "2.11.5", None, "2.11.5"),
             ("release-1.4.0", "1.4.0", None, "1.4.0"),
+            ("1_6_0", "1.6.0", None, "1.6.0"),
+            ("R_2_0_24_1", "2.0.24", Some("1"), "2.0.24-1"),
         ] {
             let t = parse(tag, &scheme(true));
             assert!(!t.semver, "{tag}");

@@ -48,6 +48,8 @@ fn markdown(file: &Path, text: &str) -> Result<(Vec<ChangelogEntry>, Problems), 
     let mut entries = Vec::new();
     let mut current: Option<Pending> = None;
     let mut fence: Option<(char, usize)> = None;
+    // `## oidc-agent 5.3.1 and 5.3.2`: one section for several versions.
+    let mut aliases: Vec<String> = Vec::new();
     for (n, line) in numbered_lines(text) {
         // Headings inside fenced code blocks are example text, not entries.
         if let Some((ch, len)) = fence {
@@ -65,11 +67,21 @@ fn markdown(file: &Path, text: &str) -> Result<(Vec<ChangelogEntry>, Problems), 
             && !(level == 2 && current.is_some() && is_change_kind(title))
         {
             if let Some(done) = current.take() {
-                entries.push(done.finish(ChangelogKind::KeepAChangelog, file, is_link_definition));
+                push_with_aliases(
+                    &mut entries,
+                    done.finish(ChangelogKind::KeepAChangelog, file, is_link_definition),
+                    &aliases,
+                );
             }
+            aliases.clear();
             if level == 2 {
                 match kac_heading(file, n, line, title) {
-                    Ok(p) => current = p,
+                    Ok(p) => {
+                        if p.is_some() {
+                            aliases = also_released(title);
+                        }
+                        current = p;
+                    }
                     Err(e) if entries.is_empty() => return Err(e),
                     Err(e) => problems.warn(e),
                 }
@@ -81,9 +93,54 @@ fn markdown(file: &Path, text: &str) -> Result<(Vec<ChangelogEntry>, Problems), 
         }
     }
     if let Some(done) = current {
-        entries.push(done.finish(ChangelogKind::KeepAChangelog, file, is_link_definition));
+        push_with_aliases(
+            &mut entries,
+            done.finish(ChangelogKind::KeepAChangelog, file, is_link_definition),
+            &aliases,
+        );
     }
     Ok((entries, problems))
+}
+
+/// The entry, then a copy of it for each further version its heading names.
+fn push_with_aliases(entries: &mut Vec<ChangelogEntry>, entry: ChangelogEntry, aliases: &[String]) {
+    for a in aliases {
+        let mut e = entry.clone();
+        e.full_version = a.clone();
+        e.expanded = a.clone();
+        e.version = a.clone();
+        entries.push(e);
+    }
+    entries.insert(entries.len() - aliases.len(), entry);
+}
+
+/// Further versions after the first in `5.3.1 and 5.3.2` or `1.0, 1.1`.
+fn also_released(title: &str) -> Vec<String> {
+    let words: Vec<&str> = title.split_whitespace().collect();
+    let Some(first) = words
+        .iter()
+        .position(|w| looks_like_version(w.trim_matches(['[', ']', ','])))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut i = first + 1;
+    while let Some(w) = words.get(i) {
+        let joined = *w == "and" || *w == "&" || words.get(i - 1).is_some_and(|p| p.ends_with(','));
+        let v = if *w == "and" || *w == "&" {
+            words.get(i + 1).copied()
+        } else {
+            Some(*w)
+        };
+        match v.map(|v| v.trim_matches(['[', ']', ','])) {
+            Some(v) if joined && looks_like_version(v) && v.contains('.') => {
+                out.push(v.trim_start_matches(['v', 'V']).to_string());
+                i += if *w == "and" || *w == "&" { 2 } else { 1 };
+            }
+            _ => break,
+        }
+    }
+    out
 }
 
 /// Keep a Changelog's kinds of change and the section titles generators

@@ -91,6 +91,26 @@ fn real_world_heading_styles() {
 }
 
 #[test]
+fn one_section_for_several_versions() {
+    let text = "## oidc-agent 5.3.1 and 5.3.2\n- fix\n## [1.1.0], [1.0.9] - 2024-01-01\n- b\n## 1.0.0\n- a\n";
+    let entries = kac(text).unwrap();
+    let v: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.version.as_str(), e.body.as_str()))
+        .collect();
+    assert_eq!(
+        v,
+        [
+            ("5.3.1", "- fix"),
+            ("5.3.2", "- fix"),
+            ("1.1.0", "- b"),
+            ("1.0.9", "- b"),
+            ("1.0.0", "- a")
+        ]
+    );
+}
+
+#[test]
 fn change_kinds_at_level_two_stay_in_their_entry() {
     let text = "## [1.15.0] - 2025-01-24\n\n## Fixed\n\n- a bug\n\n## Removed\n\n- a flag\n\n\
                 ## [1.14.2] - 2024-04-28\n- older\n";
