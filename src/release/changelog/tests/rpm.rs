@@ -131,6 +131,12 @@ fn read_as_rpmbuild_reads() {
         );
     }
     assert_eq!(read("").name.as_deref(), Some("argo-ams-library"));
+    // `Version: %{version}` (set by --define at build time) cannot be known:
+    // the entry's version stays as written, and reading it terminates.
+    let own = "Name: x\nVersion: %{version}\nRelease: 1\n%changelog\n* Thu Jul 03 2025 A <a@b.c> - %{version}-%{release}\n";
+    let e = &read_rpm_spec(Path::new("x.spec"), own).unwrap().entries[0];
+    assert_eq!(e.expanded, "%{version}-1");
+    assert_eq!(e.version, "%{version}-1");
     // A broken older heading is a warning; its entry is skipped.
     let r =
         read("* Thu Jul 03 2025 A <a@b.c> - 2-1\n- x\n* Thu Jul 33 2025 A <a@b.c> - 1-1\n- y\n");
