@@ -57,6 +57,8 @@ pub const RULES: &[Rule] = &[
     CHANGELOG_MISSING,
     CHANGELOG_ENTRY,
     CHANGELOG_VERSION,
+    CHANGELOG_FORMAT,
+    CHANGELOG_UNCHOSEN,
     RELEASE_NOTES,
     CARD_MISSING,
     CARD_INCOMPLETE,
@@ -143,15 +145,15 @@ pub const CHANGELOG_MISSING: Rule = Rule {
     default_severity: Severity::Error,
     source: "QC_DOC_1 (release notes and changelog)",
     summary: "the repository has a changelog",
-    doc: "A release must say what changed. Sources read: `CHANGELOG.md` or `CHANGELOG` (Keep a Changelog), `debian/changelog`, and the `%changelog` of rpm spec files at the root or in `rpm/`, `packaging/`. Fix: add a `CHANGELOG.md` with a `## [X.Y.Z] - YYYY-MM-DD` section for the release.",
+    doc: "A release must say what changed. Sources read: the product's changelog or release notes (`CHANGELOG.md`, `CHANGELOG`, `RELEASE-NOTES[.md]`, `NEWS[.md]`, `ChangeLog`, in Keep a Changelog, release-please, plain Markdown, rpm or NEWS style), `debian/changelog` (also under `packaging/debian/`, `packaging/*/debian/` and `packaging/debian/PACKAGE/`), and the `%changelog` of rpm spec files (`*.spec`, `*.spec.in`) at the root or in `rpm/`, `spec/`, `redhat/`, `fedora/`, `packaging/` and its `rpm/`, `redhat/`, `fedora/`, `rhel/`. Fix: add a `CHANGELOG.md` with a `## [X.Y.Z] - YYYY-MM-DD` section for the release.",
 };
 
 pub const CHANGELOG_ENTRY: Rule = Rule {
     id: "changelog-entry",
     default_severity: Severity::Error,
     source: "QC_DOC_1 (release notes and changelog)",
-    summary: "the Keep a Changelog file has a non-empty section for the released version",
-    doc: "The section `## [X.Y.Z] - YYYY-MM-DD` for the tagged version must exist and say something. Fix: move the `[Unreleased]` notes under a heading for the version before tagging.",
+    summary: "the product's changelog or release notes have a non-empty section for the released version",
+    doc: "The section `## [X.Y.Z] - YYYY-MM-DD` (or the file's own heading style) for the tagged version must exist and say something. Fix: move the `[Unreleased]` notes under a heading for the version before tagging.",
 };
 
 pub const CHANGELOG_VERSION: Rule = Rule {
@@ -160,6 +162,22 @@ pub const CHANGELOG_VERSION: Rule = Rule {
     source: "QC_DOC_1 (release notes and changelog)",
     summary: "the top entry of debian/changelog and of every spec %changelog names the tagged version",
     doc: "Packaging changelogs are what `rpm -q --changelog` and `apt changelog` show to sites; their newest entry must be the release being shipped. Fix: add an entry for the version (`dch -v X.Y.Z-1`, or a `* DATE NAME <EMAIL> - X.Y.Z-1` entry at the top of `%changelog`).",
+};
+
+pub const CHANGELOG_FORMAT: Rule = Rule {
+    id: "changelog-format",
+    default_severity: Severity::Warning,
+    source: "QC_DOC_1 (release notes and changelog)",
+    summary: "changelogs are well formed where their tools only warn (a trailer, a weekday, an older entry)",
+    doc: "The changelog readers accept what rpmbuild and dpkg-parsechangelog accept, and only the entry of the release feeds the other rules. What those tools merely warn about (a debian/changelog entry without its ` -- ` trailer, a trailer date that is not RFC 2822 or has one space before it, an rpm heading whose weekday disagrees with its date) and any problem in an entry older than the top one is reported here, with its file and line, so it gets mended without blocking the release. Fix: correct the line the finding names (`dch` writes Debian trailers; `date +'%a %b %d %Y'` prints an rpm date).",
+};
+
+pub const CHANGELOG_UNCHOSEN: Rule = Rule {
+    id: "changelog-unchosen",
+    default_severity: Severity::Warning,
+    source: "QC_DOC_1 (release notes and changelog)",
+    summary: "among several specs or debian changelogs, one is recognisably the product's",
+    doc: "A repository with several spec files or debian changelogs (a toolkit, or sub-packages versioned on their own) says which is the product's by name: a spec's `Name:` or the debian source package, or the file's name, equal to the card's `name`, the name a tag such as `cvmfs-2.11.5` starts with, or the repository's directory name. When none is, their versions are not compared with the tag, and this says so. Fix: list the product's files in the card's `changelogs`, or give the card the product's package name.",
 };
 
 pub const RELEASE_NOTES: Rule = Rule {

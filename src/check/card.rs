@@ -35,14 +35,23 @@ pub(super) fn check_card(ctx: &Ctx, sink: &mut Sink) {
         );
     }
     for (field, hint) in missing_fields(card) {
+        // An empty key is pointed at; a missing one at its parent, else the top.
+        let parent = field.rsplit_once('.').map_or("", |(p, _)| p);
+        let line = ctx
+            .facts
+            .card_lines
+            .get(field)
+            .or_else(|| ctx.facts.card_lines.get(parent))
+            .copied()
+            .unwrap_or(1);
         sink.push(
             &rules::CARD_INCOMPLETE,
             format!("the Product ID Card has no `{field}`"),
-            card_loc(1),
+            card_loc(line),
             format!("add `{field}`: {hint}"),
         );
     }
-    for (line, message, hint) in invalid_values(card) {
+    for (line, message, hint) in invalid_values(card, &|k| ctx.facts.card_line(k)) {
         sink.push(&rules::CARD_INVALID, message, card_loc(line), hint);
     }
 }
@@ -136,8 +145,11 @@ fn missing_fields(card: &ProductCard) -> Vec<(&'static str, &'static str)> {
     out
 }
 
-/// Malformed card values: (line, message, hint). Lines are 1 when serde did not keep one.
-fn invalid_values(card: &ProductCard) -> Vec<(usize, String, String)> {
+/// Malformed card values: (line, message, hint); `line_of` finds a key's line.
+fn invalid_values(
+    card: &ProductCard,
+    line_of: &dyn Fn(&str) -> usize,
+) -> Vec<(usize, String, String)> {
     let mut out = Vec::new();
     let emails = [
         (
@@ -155,7 +167,7 @@ fn invalid_values(card: &ProductCard) -> Vec<(usize, String, String)> {
             && !is_email(v)
         {
             out.push((
-                1,
+                line_of(field),
                 format!("`{field}` is `{v}`, which is not an e-mail address"),
                 "write an address such as `support@example.org`".into(),
             ));
@@ -178,7 +190,7 @@ fn invalid_values(card: &ProductCard) -> Vec<(usize, String, String)> {
             && !(v.starts_with("https://") || v.starts_with("http://"))
         {
             out.push((
-                1,
+                line_of(field),
                 format!("`{field}` is `{v}`, which is not an http(s) link"),
                 "write a full URL starting with https://".into(),
             ));
@@ -197,7 +209,7 @@ fn invalid_values(card: &ProductCard) -> Vec<(usize, String, String)> {
                 .is_err()
             {
                 out.push((
-                    1,
+                    line_of(&format!("support_calendar.{field}")),
                     format!(
                         "support_calendar {}: `{field}: {v}` is not a date",
                         line.version
@@ -224,7 +236,7 @@ fn invalid_values(card: &ProductCard) -> Vec<(usize, String, String)> {
             && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !valid {
             out.push((
-                1,
+                line_of("contacts.github"),
                 format!("`contacts.github` has `{handle}`, which is not a GitHub login"),
                 "write logins without spaces, e.g. `jdoe`".into(),
             ));

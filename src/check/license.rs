@@ -17,6 +17,16 @@ use super::{Ctx, Location, Sink, card_loc};
 /// (from Fedora's licensing table); the spdx crate's imprecise names cover the rest.
 const LEGACY: &[(&str, &str)] = &[
     ("ASL 2.0", "Apache-2.0"),
+    // Spellings seen in real cards and specs, which the LAX parser would
+    // otherwise read back as themselves.
+    ("Apache 2.0", "Apache-2.0"),
+    ("Apache License 2.0", "Apache-2.0"),
+    ("Apache License, Version 2.0", "Apache-2.0"),
+    ("Apache Software License 2.0", "Apache-2.0"),
+    ("Apache-2", "Apache-2.0"),
+    ("GPL-2.0+", "GPL-2.0-or-later"),
+    ("GPL-3.0+", "GPL-3.0-or-later"),
+    ("LGPL-2.1+", "LGPL-2.1-or-later"),
     ("ASL 1.1", "Apache-1.1"),
     ("GPLv2+", "GPL-2.0-or-later"),
     ("GPLv2", "GPL-2.0-only"),
@@ -39,7 +49,12 @@ const LEGACY: &[(&str, &str)] = &[
 /// Parses a card licence strictly; on failure returns the SPDX spelling of a
 /// legacy or imprecise name when one is known, for the hint.
 pub fn parse_strict(text: &str) -> Result<Expression, Option<String>> {
-    Expression::parse(text).map_err(|_| lenient(text).map(|e| e.to_string()))
+    Expression::parse(text).map_err(|_| {
+        lenient(text)
+            .map(|e| e.to_string())
+            // A suggestion that is the text itself helps no one.
+            .filter(|s| s != text.trim())
+    })
 }
 
 /// Parses a package licence header, accepting legacy and imprecise names.
@@ -214,6 +229,17 @@ mod tests {
             Some("Apache-2.0")
         );
         assert_eq!(parse_strict("no such thing").unwrap_err(), None);
+        for written in [
+            "Apache 2.0",
+            "Apache License 2.0",
+            "Apache License, Version 2.0",
+        ] {
+            assert_eq!(
+                parse_strict(written).unwrap_err().as_deref(),
+                Some("Apache-2.0"),
+                "{written}"
+            );
+        }
     }
 
     #[test]

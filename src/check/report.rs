@@ -38,8 +38,16 @@ pub struct Tool {
 pub struct ChangelogSummary {
     pub kind: crate::release::changelog::ChangelogKind,
     pub file: std::path::PathBuf,
-    /// Versions in file order, newest first.
+    /// How a CHANGELOG or release-notes file is written (keep-a-changelog,
+    /// markdown, rpm-style, news, unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<crate::release::changelog::NotesFormat>,
+    /// Upstream versions in file order, newest first.
     pub versions: Vec<String>,
+    /// The same entries' versions as written (`0.6.3-1%{?dist}`)…
+    pub written: Vec<String>,
+    /// …and with the spec's macros expanded (`0.6.3-1`).
+    pub expanded: Vec<String>,
 }
 
 impl Report {
@@ -60,7 +68,10 @@ impl Report {
                 .map(|c| ChangelogSummary {
                     kind: c.kind,
                     file: c.file.clone(),
+                    format: c.format,
                     versions: c.entries.iter().map(|e| e.version.clone()).collect(),
+                    written: c.entries.iter().map(|e| e.full_version.clone()).collect(),
+                    expanded: c.entries.iter().map(|e| e.expanded.clone()).collect(),
                 })
                 .collect(),
             policies,

@@ -150,6 +150,11 @@ pub struct ProductCard {
     /// Capabilities, as in EGI's release records (e.g. "Accounting").
     #[serde(default)]
     pub capabilities: Vec<String>,
+    /// The product's changelogs, relative to the repository root, when
+    /// `check` would find the wrong ones: `*.spec[.in]` files are read as rpm
+    /// specs, `changelog` files as debian/changelog, others as release notes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changelogs: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -35,6 +35,89 @@ impl TagVersion {
     pub fn matches(&self, version: &str) -> bool {
         version == self.version || self.normalized.as_deref() == Some(version)
     }
+
+    /// The tag as (version, package release): `2.1.0-1` under APEL's scheme is
+    /// ("2.1.0", Some("1")); `24.6.0-0.a5`, a pre-release in semver, is read
+    /// the rpm way, version 24.6.0 and release 0.a5, as specs that tag so mean it.
+    pub fn parts(&self) -> (&str, Option<&str>) {
+        if let Some(r) = &self.package_release {
+            return (self.wanted(), Some(r));
+        }
+        match self.wanted().split_once('-') {
+            Some((v, r)) if r.starts_with(|c: char| c.is_ascii_digit()) => (v, Some(r)),
+            _ => (self.wanted(), None),
+        }
+    }
+
+    /// Whether a changelog entry (its upstream `version` and its whole
+    /// `expanded` version, `[epoch:]version[-release]`) is of the tagged release.
+    pub fn names_entry(&self, version: &str, expanded: &str) -> bool {
+        let (epoch_free, _) = split_epoch(expanded);
+        if self.matches(version) || self.matches(epoch_free) {
+            return true;
+        }
+        // `## [0.4.0-1]` for tag 0.4.0: a package release in a product changelog.
+        let (v, r) = self.parts();
+        match epoch_free.rsplit_once('-') {
+            Some((up, rel)) => {
+                up == v && r.is_none_or(|r| r == rel) || self.matches(up) && r.is_none()
+            }
+            None => false,
+        }
+    }
+}
+
+/// (`1:2.3-4` -> (`2.3-4`, Some("1"))).
+pub fn split_epoch(v: &str) -> (&str, Option<&str>) {
+    match v.split_once(':') {
+        Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => {
+            (rest, Some(e))
+        }
+        _ => (v, None),
+    }
+}
+
+/// The product name a tag such as `cvmfs-2.11.5` or `storm_1.2.3` starts
+/// with, if any (not a generic word such as `release-`).
+pub fn name_prefix(tag: &str) -> Option<&str> {
+    let i = tag.find(|c: char| c.is_ascii_digit())?;
+    let head = tag.get(..i)?;
+    let name = head.strip_suffix(['-', '_'])?;
+    let generic = ["v", "r", "rel", "release", "version", "tag"];
+    (!name.is_empty()
+        && name.chars().any(|c| c.is_ascii_alphabetic())
+        && !generic.contains(&name.to_ascii_lowercase().as_str())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+    .then_some(name)
+}
+
+/// A version after a non-semver lead: `v.1.0.0`, `V.0.1.2`, `R_5_2_23`,
+/// `cvmfs-2.11.5`, `release-1.4.0`; (lead, version with `_` read as `.`).
+fn after_lead(rest: &str) -> Option<(&str, String)> {
+    let i = rest.find(|c: char| c.is_ascii_digit())?;
+    let (lead, core) = rest.split_at_checked(i)?;
+    let underscored = core.contains('_') && !core.contains('.');
+    if (lead.is_empty() && !underscored)
+        || !lead
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return None;
+    }
+    if !underscored {
+        return Some((lead, core.to_string()));
+    }
+    // CVS-era tags: `R_1_0_3` is 1.0.3, and `R_2_0_24_1` version 2.0.24
+    // package release 1, as the specs of those releases say.
+    let parts: Vec<&str> = core.split('_').collect();
+    let numeric = parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let core = match parts.as_slice() {
+        [a, b, c, r] if numeric => format!("{a}.{b}.{c}-{r}"),
+        _ => parts.join("."),
+    };
+    Some((lead, core))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -105,6 +188,43 @@ pub fn parse(tag: &str, scheme: &TagScheme) -> TagVersion {
                     });
                 }
             }
+        }
+        Err(_) if after_lead(rest).is_some() => {
+            let Some((lead, core)) = after_lead(rest) else {
+                return out;
+            };
+            // Read what follows the lead as a tag of its own, so one bad tag
+            // is one finding and the other rules use the version it names.
+            let inner = parse(
+                &core,
+                &TagScheme {
+                    prefixes: Vec::new(),
+                    ..scheme.clone()
+                },
+            );
+            let spelled = inner
+                .problem
+                .as_ref()
+                .map_or(Some(core.clone()), |p| p.suggestion.clone());
+            let v = if lead.starts_with(['v', 'V']) {
+                "v"
+            } else {
+                ""
+            };
+            out.version = inner.version;
+            out.package_release = inner.package_release;
+            out.normalized = inner.normalized;
+            out.problem = Some(TagProblem {
+                message: format!(
+                    "tag `{tag}` is not a semantic version: {}",
+                    if lead.is_empty() {
+                        format!("it separates the parts of {core} with `_`")
+                    } else {
+                        format!("`{lead}` comes before the version {core}")
+                    }
+                ),
+                suggestion: spelled.map(|s| format!("{v}{s}")),
+            });
         }
         Err(e) => {
             out.normalized = suggest(rest);
@@ -214,6 +334,50 @@ mod tests {
         assert!(!t.matches("1.4.1"));
         let t = parse("1.4.0", &scheme(false));
         assert!(t.matches("1.4.0") && !t.matches("1.4"));
+    }
+
+    #[test]
+    fn a_lead_before_the_version_is_one_problem_and_the_version_is_read() {
+        for (tag, version, release, suggestion) in [
+            ("v.1.0.0", "1.0.0", None, "v1.0.0"),
+            ("V.0.1.2", "0.1.2", None, "v0.1.2"),
+            ("V.0.2.4-1", "0.2.4", Some("1"), "v0.2.4-1"),
+            ("R_5_2_23", "5.2.23", None, "5.2.23"),
+            ("R_0_8_10", "0.8.10", None, "0.8.10"),
+            ("cvmfs-2.11.5", "2.11.5", None, "2.11.5"),
+            ("release-1.4.0", "1.4.0", None, "1.4.0"),
+            ("1_6_0", "1.6.0", None, "1.6.0"),
+            ("R_2_0_24_1", "2.0.24", Some("1"), "2.0.24-1"),
+        ] {
+            let t = parse(tag, &scheme(true));
+            assert!(!t.semver, "{tag}");
+            assert_eq!(t.version, version, "{tag}");
+            assert_eq!(t.package_release.as_deref(), release, "{tag}");
+            let p = t.problem.clone().unwrap();
+            assert!(p.message.contains(tag), "{}", p.message);
+            assert_eq!(p.suggestion.as_deref(), Some(suggestion), "{tag}");
+            assert!(t.matches(version));
+        }
+        assert_eq!(name_prefix("cvmfs-2.11.5"), Some("cvmfs"));
+        assert_eq!(name_prefix("release-1.4.0"), None);
+        assert_eq!(name_prefix("v1.4.0"), None);
+        assert_eq!(name_prefix("R_5_2_23"), None);
+    }
+
+    #[test]
+    fn entries_match_part_by_part() {
+        let t = parse("v24.6.0-0.a5", &TagScheme::default());
+        assert_eq!(t.parts(), ("24.6.0", Some("0.a5")));
+        assert!(t.names_entry("24.6.0", "24.6.0-0.a5"));
+        let apel = parse("2.5.0-1", &scheme(true));
+        assert_eq!(apel.parts(), ("2.5.0", Some("1")));
+        assert!(apel.names_entry("2.5.0", "2.5.0-1"));
+        // The release part is the changelog rule's to compare.
+        assert!(apel.names_entry("2.5.0", "2.5.0-2"));
+        let plain = parse("0.4.0", &scheme(false));
+        assert!(plain.names_entry("0.4.0-1", "0.4.0-1"));
+        assert!(parse("v5.9.4", &scheme(false)).names_entry("5.9.4", "1:5.9.4-1"));
+        assert!(!plain.names_entry("0.3.0", "0.3.0-1"));
     }
 
     #[test]

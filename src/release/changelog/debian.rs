@@ -6,21 +6,44 @@ use time::format_description::well_known::Rfc2822;
 use time::{Date, OffsetDateTime};
 
 use super::{
-    ChangelogEntry, ChangelogError, ChangelogKind, Pending, col_trim, column_of, is_blank,
-    keep_nothing, numbered_lines, upstream_version,
+    ChangelogEntry, ChangelogError, ChangelogKind, Parsed, Pending, Problems, col_trim, column_of,
+    is_blank, keep_nothing, numbered_lines, upstream_version,
 };
 
-/// Parses `debian/changelog`; entries in file order (newest first).
+/// Parses `debian/changelog` strictly; entries in file order (newest first).
 ///
 /// `version` is the upstream version (epoch and Debian revision stripped);
 /// the date comes from the entry's trailer, taken in the trailer's own UTC
 /// offset. Parsing stops quietly at an Emacs `Local variables:` block, a
 /// `vim:` modeline, or pre-policy text at column 0 (e.g. `Old Changelog:`).
 pub fn parse_debian(file: &Path, text: &str) -> Result<Vec<ChangelogEntry>, ChangelogError> {
+    let (entries, problems, _) = debian(file, text)?;
+    problems.strict(entries)
+}
+
+/// Reads `debian/changelog` as dpkg-parsechangelog does: a missing or
+/// malformed trailer, or a broken entry below the top one, is a warning (the
+/// entry then has no date, or is skipped); only a top entry whose heading
+/// cannot be read is an error.
+pub fn read_debian(file: &Path, text: &str) -> Result<Parsed, ChangelogError> {
+    let (entries, problems, name) = debian(file, text)?;
+    Ok(Parsed {
+        entries,
+        warnings: problems.warnings(),
+        name,
+        format: None,
+    })
+}
+
+type Read = (Vec<ChangelogEntry>, Problems, Option<String>);
+
+fn debian(file: &Path, text: &str) -> Result<Read, ChangelogError> {
     enum State<'a> {
         Start,
         Entry(Pending<'a>),
         AfterTrailer,
+        /// Inside an older entry whose heading could not be read.
+        Skipping,
     }
     let unexpected = |n: usize, line: &str, problem: &str| ChangelogError::DebianUnexpected {
         file: file.to_path_buf(),
@@ -34,7 +57,9 @@ pub fn parse_debian(file: &Path, text: &str) -> Result<Vec<ChangelogEntry>, Chan
         heading: p.heading.to_string(),
         next_line,
     };
+    let mut problems = Problems::default();
     let mut entries = Vec::new();
+    let mut name = None;
     let mut state = State::Start;
     for (n, line) in numbered_lines(text) {
         if is_blank(line) {
@@ -47,21 +72,35 @@ pub fn parse_debian(file: &Path, text: &str) -> Result<Vec<ChangelogEntry>, Chan
             match classify_debian_col0(line) {
                 Col0::Ignore => continue,
                 Col0::Stop => {
-                    if let State::Entry(p) = &state {
-                        return Err(missing_trailer(p, Some(n)));
+                    if let State::Entry(p) = std::mem::replace(&mut state, State::Skipping) {
+                        problems.warn(missing_trailer(&p, Some(n)));
+                        entries.push(p.finish(ChangelogKind::Debian, file, keep_nothing));
                     }
                     break;
                 }
                 Col0::Heading => {
-                    if let State::Entry(p) = &state {
-                        return Err(missing_trailer(p, Some(n)));
+                    if let State::Entry(p) = std::mem::replace(&mut state, State::Skipping) {
+                        problems.warn(missing_trailer(&p, Some(n)));
+                        entries.push(p.finish(ChangelogKind::Debian, file, keep_nothing));
                     }
-                    let full = debian_heading(file, n, line)?;
+                    let full = match debian_heading(file, n, line) {
+                        Ok(full) => full,
+                        // dpkg reads no version at all past a broken top heading.
+                        Err(e) if entries.is_empty() => return Err(e),
+                        Err(e) => {
+                            problems.warn(e);
+                            continue;
+                        }
+                    };
+                    if entries.is_empty() {
+                        name = line.split_whitespace().next().map(str::to_string);
+                    }
                     state = State::Entry(Pending {
                         line: n,
                         heading: line,
                         version: upstream_version(full),
                         full_version: full.to_string(),
+                        expanded: full.to_string(),
                         date: None,
                         body: Vec::new(),
                     });
@@ -70,18 +109,30 @@ pub fn parse_debian(file: &Path, text: &str) -> Result<Vec<ChangelogEntry>, Chan
         } else if let Some(rest) = line.strip_prefix(" --")
             && (rest.is_empty() || rest.starts_with([' ', '\t']))
         {
-            let State::Entry(mut p) = std::mem::replace(&mut state, State::AfterTrailer) else {
-                return Err(unexpected(
+            match std::mem::replace(&mut state, State::AfterTrailer) {
+                State::Entry(mut p) => {
+                    match debian_trailer_date(file, n, line, rest) {
+                        Ok(d) => {
+                            p.date = Some(d);
+                            if let Some(e) = one_space_before_date(file, n, line) {
+                                problems.warn(e);
+                            }
+                        }
+                        Err(e) => problems.warn(e),
+                    }
+                    entries.push(p.finish(ChangelogKind::Debian, file, keep_nothing));
+                }
+                State::Skipping => {}
+                State::Start | State::AfterTrailer => problems.warn(unexpected(
                     n,
                     line,
                     "this trailer line does not close any entry (its heading is missing)",
-                ));
-            };
-            p.date = Some(debian_trailer_date(file, n, line, rest)?);
-            entries.push(p.finish(ChangelogKind::Debian, file, keep_nothing));
+                )),
+            }
         } else {
             match &mut state {
                 State::Entry(p) => p.body.push((n, line)),
+                State::Skipping => {}
                 State::Start => {
                     return Err(unexpected(
                         n,
@@ -90,20 +141,22 @@ pub fn parse_debian(file: &Path, text: &str) -> Result<Vec<ChangelogEntry>, Chan
                     ));
                 }
                 State::AfterTrailer => {
-                    return Err(unexpected(
+                    problems.warn(unexpected(
                         n,
                         line,
                         "change text follows the trailer of the previous entry (is this entry's \
                          heading missing?)",
                     ));
+                    state = State::Skipping;
                 }
             }
         }
     }
-    if let State::Entry(p) = &state {
-        return Err(missing_trailer(p, None));
+    if let State::Entry(p) = state {
+        problems.warn(missing_trailer(&p, None));
+        entries.push(p.finish(ChangelogKind::Debian, file, keep_nothing));
     }
-    Ok(entries)
+    Ok((entries, problems, name))
 }
 
 enum Col0 {
@@ -272,13 +325,13 @@ fn debian_trailer_date(
             "the `<` of the email is never closed".to_string(),
         ));
     };
-    // Policy wants two spaces here; dpkg accepts one, so do we.
     if !date_part.starts_with([' ', '\t']) || is_blank(date_part) {
         return Err(err(
             date_part,
             "two spaces and the date must follow the email".to_string(),
         ));
     }
+
     let mut date_text = date_part.trim();
     // dpkg allows a trailing zone comment such as `(CET)`.
     if date_text.ends_with(')')
@@ -290,4 +343,19 @@ fn debian_trailer_date(
     OffsetDateTime::parse(&normalized, &Rfc2822)
         .map(OffsetDateTime::date)
         .map_err(|e| err(date_part, format!("the date is not an RFC 2822 date ({e})")))
+}
+
+/// Policy wants two spaces between the email and the date; dpkg reads the
+/// date after one but warns ("badly formatted trailer line").
+fn one_space_before_date(file: &Path, n: usize, line: &str) -> Option<ChangelogError> {
+    let (_, after) = line.rsplit_once('>')?;
+    let date = after.trim_start();
+    (after.len() - date.len() == 1).then(|| ChangelogError::DebianTrailer {
+        file: file.to_path_buf(),
+        line: n,
+        column: column_of(line, date),
+        trailer: line.to_string(),
+        found: date.to_string(),
+        problem: "two spaces, not one, must separate the email from the date".to_string(),
+    })
 }

@@ -2,13 +2,15 @@
 //! Keep a Changelog 1.1.0 (`CHANGELOG.md`), `debian/changelog` (Debian
 //! policy 4.4, section 4.4) and the `%changelog` section of an rpm `.spec`.
 //!
-//! The parsers are pure functions over text. They only reject input that is
-//! structurally broken (the "bad input" class: a date that cannot be read, a
-//! heading that does not have the required shape, a missing trailer or
-//! version); questions of policy (is the version semver, does it match the
-//! tag, are the entries in order) are left to the caller, which reports them
-//! as findings. Every entry records where its heading and body are, so such
-//! findings can point at `path:line`.
+//! The parsers are pure functions over text. Each format has two readers:
+//! `read_*` accepts what the format's own tool accepts (rpmbuild,
+//! dpkg-parsechangelog) and returns the problems that tool would only warn
+//! about, or would only meet in an older entry, as [`Warning`]s; `parse_*` is
+//! strict and turns the first such problem into an error. Either rejects a
+//! file whose top entry cannot be read at all (the "bad input" class).
+//! Questions of policy (is the version semver, does it match the tag) are
+//! left to the caller, which reports them as findings. Every entry records
+//! where its heading and body are, so such findings can point at `path:line`.
 //!
 //! All parsers accept CRLF line endings and a leading UTF-8 BOM and never
 //! panic, whatever the input.
@@ -17,6 +19,7 @@
 mod debian;
 mod error;
 mod markdown;
+mod notes;
 mod rpm;
 
 use std::path::{Path, PathBuf};
@@ -24,9 +27,11 @@ use std::path::{Path, PathBuf};
 use time::Date;
 
 pub use debian::parse_debian;
+pub use debian::read_debian;
 pub use error::ChangelogError;
-pub use markdown::parse_keep_a_changelog;
-pub use rpm::parse_rpm_spec;
+pub use markdown::{parse_keep_a_changelog, read_keep_a_changelog};
+pub use notes::{NotesFormat, detect_format, read_notes};
+pub use rpm::{parse_rpm_spec, read_rpm_spec};
 
 // Serialise dates as `2024-09-18` rather than time's default `[2024, 262]`.
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
@@ -41,6 +46,8 @@ pub enum ChangelogKind {
     Debian,
     /// The `%changelog` section of an rpm `.spec` file.
     RpmSpec,
+    /// Release notes kept as `NEWS`, `ChangeLog` or `RELEASE-NOTES`.
+    ReleaseNotes,
 }
 
 /// One released version described in a changelog.
@@ -56,8 +63,12 @@ pub struct ChangelogEntry {
     /// `2.3.4`); rpm without epoch and release (`1:2.3.4-5.el9` -> `2.3.4`).
     /// rpm versions containing macros (`%{version}-%{release}`) are kept raw.
     pub version: String,
-    /// Exactly as written in the heading (e.g. `1:2.3.4-5`).
+    /// Exactly as written in the heading (e.g. `1:2.3.4-5`, `0.6.3-1%{?dist}`).
     pub full_version: String,
+    /// `full_version` with rpm macros expanded from the spec's own headers and
+    /// `%global`/`%define` lines and `%{?dist}` dropped (`0.6.3-1`); for the
+    /// other formats `full_version` without a leading `v`.
+    pub expanded: String,
     /// Release date; `None` only for Keep a Changelog headings without one.
     #[serde(with = "iso_date::option")]
     pub date: Option<Date>,
@@ -71,14 +82,81 @@ pub struct ChangelogEntry {
     pub body_line: usize,
 }
 
-/// Parses `text` as a changelog of the given kind.
+/// A problem that does not stop the file from being read: one the format's
+/// tool only warns about, or one in an entry older than the top one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    pub file: PathBuf,
+    pub line: usize,
+    /// One paragraph: what, where and how to fix it.
+    pub message: String,
+}
+
+/// What a lenient reader made of a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// Newest first, as in the file.
+    pub entries: Vec<ChangelogEntry>,
+    pub warnings: Vec<Warning>,
+    /// The package the file is about: a spec's `Name:` (expanded), the
+    /// source package of debian/changelog's top entry.
+    pub name: Option<String>,
+    /// How a release-notes file is written, when it is one.
+    pub format: Option<NotesFormat>,
+}
+
+/// Problems met while reading, in file order. `quiet` ones are accepted
+/// silently by the format's tool (rpm's entries without a version), so only
+/// the strict reader reports them.
+#[derive(Default)]
+struct Problems(Vec<(ChangelogError, bool)>);
+
+impl Problems {
+    fn warn(&mut self, e: ChangelogError) {
+        self.0.push((e, false));
+    }
+    fn quiet(&mut self, e: ChangelogError) {
+        self.0.push((e, true));
+    }
+    /// The strict reading: the first problem is an error.
+    fn strict(self, entries: Vec<ChangelogEntry>) -> Result<Vec<ChangelogEntry>, ChangelogError> {
+        match self.0.into_iter().next() {
+            Some((e, _)) => Err(e),
+            None => Ok(entries),
+        }
+    }
+    fn warnings(self) -> Vec<Warning> {
+        self.0
+            .into_iter()
+            .filter(|(_, quiet)| !quiet)
+            .map(|(e, _)| Warning {
+                file: e.file().to_path_buf(),
+                line: e.line(),
+                message: e.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// Reads `text` as a changelog of the given kind, as its tool would.
+pub fn read(kind: ChangelogKind, file: &Path, text: &str) -> Result<Parsed, ChangelogError> {
+    match kind {
+        ChangelogKind::KeepAChangelog | ChangelogKind::ReleaseNotes => read_notes(file, text),
+        ChangelogKind::Debian => read_debian(file, text),
+        ChangelogKind::RpmSpec => read_rpm_spec(file, text),
+    }
+}
+
+/// Parses `text` strictly as a changelog of the given kind.
 pub fn parse(
     kind: ChangelogKind,
     file: &Path,
     text: &str,
 ) -> Result<Vec<ChangelogEntry>, ChangelogError> {
     match kind {
-        ChangelogKind::KeepAChangelog => parse_keep_a_changelog(file, text),
+        ChangelogKind::KeepAChangelog | ChangelogKind::ReleaseNotes => {
+            parse_keep_a_changelog(file, text)
+        }
         ChangelogKind::Debian => parse_debian(file, text),
         ChangelogKind::RpmSpec => parse_rpm_spec(file, text),
     }
@@ -138,6 +216,7 @@ struct Pending<'a> {
     line: usize,
     heading: &'a str,
     full_version: String,
+    expanded: String,
     version: String,
     date: Option<Date>,
     body: Vec<(usize, &'a str)>,
@@ -185,6 +264,7 @@ impl Pending<'_> {
             line: self.line,
             version: self.version,
             full_version: self.full_version,
+            expanded: self.expanded,
             date: self.date,
             body,
             body_line: kept.first().map_or(self.line, |(n, _)| *n),

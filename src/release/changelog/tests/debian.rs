@@ -34,7 +34,13 @@ fn debian_versions_and_layout() {
                 pkg (0.9-1) unstable; urgency=low\n -- A <a@b.c>  Fri, 11 Jan 2019 12:00:00 +0000\n\
                 ;; Local Variables:\n;; mode: debian-changelog\n\
                 broken heading that is ignored";
-    let entries = deb(text).unwrap();
+    // One space before the date: dpkg reads it and warns, so only the strict reader refuses it.
+    assert!(deb(text).is_err());
+    let read = read_debian(Path::new("debian/changelog"), text).unwrap();
+    assert_eq!(read.name.as_deref(), Some("pkg"));
+    assert_eq!(read.warnings.len(), 1);
+    assert!(read.warnings[0].message.contains("two spaces, not one"));
+    let entries = read.entries;
     assert_eq!(
         versions(&entries),
         [
@@ -132,6 +138,48 @@ fn debian_missing_trailer_fixture() {
     );
     let err = deb("pkg (1.0) unstable; urgency=low\n  * x\nOld Changelog:\n").unwrap_err();
     assert_msg(&err, "debian/changelog:1", &["before line 3"]);
+}
+
+#[test]
+fn what_dpkg_only_warns_about_is_a_warning() {
+    let ok = " -- A <a@b.c>  Sun, 13 Jan 2019 12:00:00 +0100";
+    for (text, line, what) in [
+        // The top entry without its trailer (dpkg: "found start of entry where expected … trailer").
+        (
+            format!(
+                "p (2.0-1) unstable; urgency=low\n  * x\n\np (1.0-1) unstable; urgency=low\n  * y\n{ok}\n"
+            ),
+            1,
+            "no trailer line before line 4",
+        ),
+        // A trailer date that is not RFC 2822 (dpkg: "badly formatted trailer line").
+        (
+            "p (2.0-1) unstable; urgency=low\n  * x\n -- A <a@b.c>  Tue, Oct 21 2025 14:00\n"
+                .to_string(),
+            3,
+            "not an RFC 2822 date",
+        ),
+        // Text after a trailer, and a broken heading below the top one.
+        (
+            format!(
+                "p (2.0-1) unstable; urgency=low\n  * x\n{ok}\n  * stray\np 1.0 unstable\n  * z\n{ok}\n"
+            ),
+            4,
+            "follows the trailer",
+        ),
+    ] {
+        assert!(deb(&text).is_err(), "strict: {text}");
+        let read = read_debian(Path::new("debian/changelog"), &text).unwrap();
+        assert_eq!(read.entries[0].full_version, "2.0-1", "{text}");
+        assert_eq!(read.warnings[0].line, line, "{text}");
+        assert!(
+            read.warnings[0].message.contains(what),
+            "{:?}",
+            read.warnings
+        );
+    }
+    // A top heading dpkg cannot read leaves no version at all: still an error.
+    assert!(read_debian(Path::new("debian/changelog"), "p 2.0 unstable\n  * x\n").is_err());
 }
 
 #[test]

@@ -59,10 +59,137 @@ fn kac_heading_variants() {
             ("0.6", "0.6", None),
             ("0.5", "0.5", Some(date!(2023 - 08 - 01))),
             ("0.4", "0.4", Some(date!(2023 - 07 - 01))),
-            ("v0.3", "v0.3", None),
+            ("0.3", "v0.3", None),
             ("not-semver_1", "not-semver_1", Some(date!(2023 - 06 - 01))),
         ]
     );
+}
+
+#[test]
+fn real_world_heading_styles() {
+    // Each seen in a real product's CHANGELOG (see tests/fixtures/corpus).
+    let text = "# Changelog\n\
+                ## [5.2.2](https://github.com/o/r/compare/v5.2.1...v5.2.2) (2026-07-15)\n- a\n\
+                ## 1.8.1 (2025-04-24)\n- b\n\
+                ## [2.1.0] 2023-01-10\n- c\n\
+                ## [v1.14.2] - (2025-11-27)\n- d\n\
+                ## oidc-agent 5.3.3\n- e\n\
+                ## [0.4.0-1] - 2023-01-01\n- f\n\
+                ## 2.0.0 Codename\n- g\n";
+    assert_eq!(
+        versions(&kac(text).unwrap()),
+        [
+            ("5.2.2", "5.2.2", Some(date!(2026 - 07 - 15))),
+            ("1.8.1", "1.8.1", Some(date!(2025 - 04 - 24))),
+            ("2.1.0", "2.1.0", Some(date!(2023 - 01 - 10))),
+            ("1.14.2", "v1.14.2", Some(date!(2025 - 11 - 27))),
+            ("5.3.3", "5.3.3", None),
+            ("0.4.0-1", "0.4.0-1", Some(date!(2023 - 01 - 01))),
+            ("2.0.0", "2.0.0", None),
+        ]
+    );
+}
+
+#[test]
+fn one_section_for_several_versions() {
+    let text = "## oidc-agent 5.3.1 and 5.3.2\n- fix\n## [1.1.0], [1.0.9] - 2024-01-01\n- b\n## 1.0.0\n- a\n";
+    let entries = kac(text).unwrap();
+    let v: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.version.as_str(), e.body.as_str()))
+        .collect();
+    assert_eq!(
+        v,
+        [
+            ("5.3.1", "- fix"),
+            ("5.3.2", "- fix"),
+            ("1.1.0", "- b"),
+            ("1.0.9", "- b"),
+            ("1.0.0", "- a")
+        ]
+    );
+}
+
+#[test]
+fn change_kinds_at_level_two_stay_in_their_entry() {
+    let text = "## [1.15.0] - 2025-01-24\n\n## Fixed\n\n- a bug\n\n## Removed\n\n- a flag\n\n\
+                ## [1.14.2] - 2024-04-28\n- older\n";
+    let entries = kac(text).unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        entries[0].body,
+        "## Fixed\n\n- a bug\n\n## Removed\n\n- a flag"
+    );
+}
+
+#[test]
+fn a_broken_older_heading_is_a_warning_and_a_broken_top_one_an_error() {
+    let text =
+        "## [2.0.0] - 2026-01-02\n- new\n## [1.0.0] - 18/09/2014\n- old\n## [0.9.0] - 2013-01-01\n";
+    let read = read_keep_a_changelog(Path::new("CHANGELOG.md"), text).unwrap();
+    let v: Vec<&str> = read.entries.iter().map(|e| e.version.as_str()).collect();
+    assert_eq!(v, ["2.0.0", "0.9.0"]);
+    assert_eq!(read.warnings.len(), 1);
+    assert_eq!(read.warnings[0].line, 3);
+    assert!(
+        read.warnings[0].message.contains("CHANGELOG.md:3:"),
+        "{:?}",
+        read.warnings
+    );
+    // The strict reader refuses it, and both refuse a broken top heading.
+    assert!(kac(text).is_err());
+    assert!(read_keep_a_changelog(Path::new("CHANGELOG.md"), "## [1.0.0] - 2024-13-45\n").is_err());
+}
+
+#[test]
+fn formats_are_detected_before_reading() {
+    for (text, format, top) in [
+        (
+            "# Changelog\nThe format is based on [Keep a Changelog](https://keepachangelog.com/)\n## [Unreleased]\n## [1.0.0] - 2024-01-01\n- a\n",
+            NotesFormat::KeepAChangelog,
+            Some("1.0.0"),
+        ),
+        (
+            "# Changelog\n## [1.2.0](https://x/compare/v1.1.0...v1.2.0) (2024-01-01)\n- a\n",
+            NotesFormat::Markdown,
+            Some("1.2.0"),
+        ),
+        (
+            "# Changelog\n## 1.2.0 (2024-01-01)\n- a\n",
+            NotesFormat::Markdown,
+            Some("1.2.0"),
+        ),
+        (
+            "* Fri Aug 30 2024 A <a@b.c> - 3.4.1-1\n - a\n\n * Wed Feb 21 2024 A <a@b.c> - 3.4.0-1\n - b\n",
+            NotesFormat::RpmStyle,
+            Some("3.4.1"),
+        ),
+        (
+            "gfal2 release notes\n===\n\n## Tue Oct 21 2025 M <m at cern.ch> - 2.23.5\n### Task\n",
+            NotesFormat::RpmStyle,
+            Some("2.23.5"),
+        ),
+        (
+            "2.11.5:\n  * [client] a fix\n\n2.11.4:\n  * b\n",
+            NotesFormat::News,
+            Some("2.11.5"),
+        ),
+        (
+            "Version 1.8, including workarounds for broken CAs.\n------\nr2565 | andrea | 2013-05-14\n",
+            NotesFormat::Unknown,
+            None,
+        ),
+        ("", NotesFormat::Unknown, None),
+    ] {
+        assert_eq!(detect_format(text), format, "{text}");
+        let read = read_notes(Path::new("NEWS"), text).unwrap();
+        assert_eq!(
+            read.entries.first().map(|e| e.version.as_str()),
+            top,
+            "{text}"
+        );
+        assert_eq!(read.format, Some(format));
+    }
 }
 
 #[test]
@@ -131,11 +258,6 @@ fn kac_date_errors() {
             "## [1.0.0] - 2024-9-8",
             "2024-9-8",
             "not in YYYY-MM-DD form",
-        ),
-        (
-            "## [1.0.0] (2024-09-18)",
-            "(2024-09-18)",
-            "followed by ` - `",
         ),
         ("## [1.0.0] -", "-", "no date after the separator"),
         (

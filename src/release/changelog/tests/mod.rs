@@ -127,6 +127,13 @@ fn garbage_never_panics() {
         "\0\0\0",
         "## [1] - 2024-01-01 [YANKED",
         "## [1] [YANKED] [YANKED]",
+        " * Mon Jan 01 2024 J <j@x> - %{",
+        "%changelog\n* Mon Jan 01 2024 J <j@x> - %{?a:%{b}",
+        "%changelog\n* Mon Jan 01 2024 J <j@x> - %{!?é:é}%é%",
+        "%global v %{v}\nVersion: %{v}\n%changelog\n* Mon Jan 01 2024 J <j@x> - %{v}",
+        "## é 1.2.3 (é)",
+        "1.2.é:",
+        "## Mon Jan 01",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -153,6 +160,18 @@ fn garbage_never_panics() {
             ] {
                 if let Err(e) = r {
                     let _ = (e.to_string(), e.line(), e.column());
+                }
+            }
+            for r in [
+                read_notes(file, &text),
+                read_debian(file, &text),
+                read_rpm_spec(file, &text),
+            ] {
+                match r {
+                    Err(e) => {
+                        let _ = (e.to_string(), e.line(), e.column());
+                    }
+                    Ok(p) => assert!(p.warnings.iter().all(|w| w.line >= 1)),
                 }
             }
         }

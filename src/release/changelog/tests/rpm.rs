@@ -34,21 +34,28 @@ fn rpm_basic_spec() {
 #[test]
 fn rpm_fixture() {
     let (path, text) = fixture("package.spec");
-    let entries = parse_rpm_spec(&path, &text).unwrap();
+    // A wrong weekday is only an rpm warning ("bogus date").
+    assert!(parse_rpm_spec(&path, &text).is_err());
+    let read = read_rpm_spec(&path, &text).unwrap();
+    assert_eq!(read.warnings.len(), 1);
+    assert!(read.warnings[0].message.contains("bogus date"));
+    assert_eq!(read.name.as_deref(), Some("keystone-voms"));
+    let entries = read.entries;
     assert_eq!(
         versions(&entries),
         [
             ("2.1.0", "2.1.0-1", Some(date!(2024 - 09 - 18))),
             ("2.0.1", "2.0.1-2", Some(date!(2024 - 03 - 04))),
             ("2.0.1", "1:2.0.1-1.el9", Some(date!(2023 - 11 - 17))),
-            // Macros are kept raw; a wrong weekday is only an rpm warning.
+            // Macros are kept as written and expanded from the spec's headers.
             (
-                "%{version}-%{release}",
+                "2.1.0",
                 "%{version}-%{release}",
                 Some(date!(2023 - 02 - 01))
             ),
         ]
     );
+    assert_eq!(entries[3].expanded, "2.1.0-1");
     assert_eq!(entries[0].line, 30);
     assert_eq!(entries[1].body, "- Rebuild for EL9\n  (no code changes)");
 }
@@ -83,6 +90,67 @@ fn rpm_heading_variants_and_sections() {
     assert!(rpm_section("%postun").is_some() && rpm_section("%posting").is_none());
     let text = "%changelog\n* Mon Jan 01 2024 J <j@x> - 1-1\n%if 0\n- a\n%endif\n%{?x}\n";
     assert_eq!(rpm(text).unwrap()[0].body, "%if 0\n- a\n%endif\n%{?x}");
+}
+
+#[test]
+fn read_as_rpmbuild_reads() {
+    let spec = "%global major 0.6\n%define minor 3\nName: argo-ams-library\n\
+                Version: %{major}.%{minor}\nRelease: 1%{?dist}\n%description\nx\n%changelog\n";
+    let read = |body: &str| read_rpm_spec(Path::new("x.spec"), &format!("{spec}{body}")).unwrap();
+    // The first heading may be indented; later indented `*` lines are body
+    // text, as rpm reads them (one entry here, as `rpm -q --changelog` shows).
+    let r = read(
+        " * Thu May 14 2026 A <a@b.c> - 2.5.0-1\n - x\n\n * Tue May 12 2026 A <a@b.c> - 2.4.1-1\n - y\n",
+    );
+    assert_eq!(r.entries.len(), 1);
+    assert_eq!(r.entries[0].version, "2.5.0");
+    assert!(r.entries[0].body.contains("2.4.1-1"));
+    // Entries without a version are accepted silently, as rpm does.
+    let r = read("* Thu Jul 03 2025 A <a@b.c> - 0.6.3-1\n- x\n* Tue Jan 08 2019 J <j@x>\n- y\n");
+    assert_eq!(r.entries.len(), 2);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.entries[1].full_version, "");
+    // Macros: the dist tag dropped, headers and definitions substituted.
+    for (written, expanded, version) in [
+        ("0.6.3-1%{?dist}", "0.6.3-1", "0.6.3"),
+        ("1.14.2-1%{dist}", "1.14.2-1", "1.14.2"),
+        ("%{version}-%{release}", "0.6.3-1", "0.6.3"),
+        ("%{major}.%{minor}-2", "0.6.3-2", "0.6.3"),
+        ("%{?epoch:%{epoch}:}%{version}", "0.6.3", "0.6.3"),
+        ("%{unknown}-1", "%{unknown}-1", "%{unknown}-1"),
+    ] {
+        let r = read(&format!("* Thu Jul 03 2025 A <a@b.c> - {written}\n- x\n"));
+        let e = &r.entries[0];
+        assert_eq!(
+            (
+                e.full_version.as_str(),
+                e.expanded.as_str(),
+                e.version.as_str()
+            ),
+            (written, expanded, version)
+        );
+    }
+    assert_eq!(read("").name.as_deref(), Some("argo-ams-library"));
+    // `Version: %{version}` (set by --define at build time) cannot be known:
+    // the entry's version stays as written, and reading it terminates.
+    let own = "Name: x\nVersion: %{version}\nRelease: 1\n%changelog\n* Thu Jul 03 2025 A <a@b.c> - %{version}-%{release}\n";
+    let e = &read_rpm_spec(Path::new("x.spec"), own).unwrap().entries[0];
+    assert_eq!(e.expanded, "%{version}-1");
+    assert_eq!(e.version, "%{version}-1");
+    // A broken older heading is a warning; its entry is skipped.
+    let r =
+        read("* Thu Jul 03 2025 A <a@b.c> - 2-1\n- x\n* Thu Jul 33 2025 A <a@b.c> - 1-1\n- y\n");
+    assert_eq!(r.entries.len(), 1);
+    assert_eq!(r.warnings[0].line, 11);
+    // Text before the first heading and a broken top heading stop rpmbuild too.
+    assert!(read_rpm_spec(Path::new("x.spec"), &format!("{spec}- orphan\n")).is_err());
+    assert!(
+        read_rpm_spec(
+            Path::new("x.spec"),
+            &format!("{spec}* Thu Jul 33 2025 A <a@b.c> - 1-1\n")
+        )
+        .is_err()
+    );
 }
 
 #[test]
