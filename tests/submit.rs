@@ -55,7 +55,7 @@ impl Forge {
             "--tag",
             "v1.4.0",
         ];
-        if self.backend.kind() == Kind::Local {
+        if self.backend.kind() == Kind::Local && !extra.contains(&"--registry") {
             args.extend(["--registry", registry.to_str().unwrap()]);
         }
         args.extend_from_slice(extra);
@@ -367,6 +367,20 @@ fn unregistered_product_is_refused(forge: &Forge) {
         r.stderr
     );
     assert!(forge.submissions().is_empty());
+    // A mistyped --registry names the missing directory, not the product.
+    let r = forge.submit(
+        &repo,
+        &dist(),
+        &["--policy", "cmd-os-1", "--registry", "/nonexistent/products"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("the product registry /nonexistent/products is not a directory")
+            && !r.stderr.contains("not registered"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn product_registered_for_other_distributions_is_refused(forge: &Forge) {

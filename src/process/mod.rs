@@ -195,6 +195,16 @@ pub fn registered(
     let Some(rel) = registry::file_name(product) else {
         return Err(not_registered());
     };
+    if let Some(dir) = registry_dir
+        && !dir.is_dir()
+    {
+        return Err(RegisteredError::Tracker(TrackerError::Invalid {
+            message: format!(
+                "the product registry {} is not a directory\n  give --registry the directory that holds the products' NAME.yaml files (e.g. the tracking repository's products/)",
+                dir.display()
+            ),
+        }));
+    }
     let text = match registry_dir {
         Some(dir) => {
             let path = dir.join(rel.trim_start_matches("products/"));
