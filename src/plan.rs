@@ -173,3 +173,24 @@ impl fmt::Display for Plan {
         Ok(())
     }
 }
+
+/// Starts the hidden key of a comment to be posted once (a notice, an update
+/// comment): the executor does not post a keyed comment whose key the issue
+/// already shows, so a run repairing a failure half way neither repeats a
+/// notice nor, posting it before the write that records it, loses one.
+pub const ONCE_PREFIX: &str = "<!-- umd-release:once ";
+
+/// `body` with a key derived from `material` (what makes this notice this
+/// one: the issue, its text, the stage entry it belongs to) on its last line.
+pub fn once(body: &str, material: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(material.as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{}\n{ONCE_PREFIX}{hex} -->", body.trim_end())
+}
+
+/// The key line of a comment posted with [`once`], if it has one.
+pub fn once_key(body: &str) -> Option<&str> {
+    let line = body.lines().last()?;
+    line.starts_with(ONCE_PREFIX).then_some(line)
+}

@@ -371,7 +371,12 @@ fn unregistered_product_is_refused(forge: &Forge) {
     let r = forge.submit(
         &repo,
         &dist(),
-        &["--policy", "cmd-os-1", "--registry", "/nonexistent/products"],
+        &[
+            "--policy",
+            "cmd-os-1",
+            "--registry",
+            "/nonexistent/products",
+        ],
     );
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(

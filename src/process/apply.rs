@@ -1,6 +1,6 @@
 //! The one executor: every step's changes to a tracker go through [`apply`].
 
-use crate::issue::Issue;
+use crate::issue::{Comment, Issue};
 use crate::plan::{Action, IssueRef, Plan};
 use crate::tracker::{Tracker, TrackerError};
 
@@ -19,6 +19,8 @@ pub struct Applied {
 /// Removing a label that is already gone is done, not an error.
 pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied, TrackerError> {
     let mut applied = Applied::default();
+    // The comments of issues a keyed or new status comment goes to, read once.
+    let mut seen: std::collections::BTreeMap<u64, Vec<Comment>> = Default::default();
     for action in &plan.actions {
         let n = |r: &IssueRef| resolve(*r, &applied.created);
         match action {
@@ -56,7 +58,16 @@ pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied,
                 }
             }
             Action::Comment { number, body } => {
-                tracker.create_comment(actor, n(number)?, body)?;
+                let number = n(number)?;
+                let posted = match crate::plan::once_key(body) {
+                    Some(key) => comments(tracker, &mut seen, number)?
+                        .iter()
+                        .any(|c| c.body.lines().any(|l| l == key)),
+                    None => false,
+                };
+                if !posted {
+                    tracker.create_comment(actor, number, body)?;
+                }
             }
             Action::EditComment { number, id, body } => {
                 tracker.update_comment(actor, n(number)?, *id, body)?;
@@ -73,13 +84,40 @@ pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied,
                     None => false,
                 };
                 if !edited {
-                    applied.status_comment = Some(tracker.create_comment(actor, number, body)?.id);
+                    // A status comment posted by a run whose answer was lost
+                    // is the tracker's own comment with the marker: edit it.
+                    let me = tracker.identity()?;
+                    let me = me.as_deref().unwrap_or(crate::labels::TOOL_LOGIN);
+                    let lost = comments(tracker, &mut seen, number)?
+                        .iter()
+                        .find(|c| {
+                            c.author.eq_ignore_ascii_case(me)
+                                && c.body.starts_with(crate::pipeline::sweep::STATUS_MARKER)
+                        })
+                        .map(|c| c.id);
+                    let id = match lost {
+                        Some(id) => tracker.update_comment(actor, number, id, body)?.id,
+                        None => tracker.create_comment(actor, number, body)?.id,
+                    };
+                    applied.status_comment = Some(id);
                 }
             }
         }
         applied.actions += 1;
     }
     Ok(applied)
+}
+
+/// The comments of issue `number`, listed once per plan.
+fn comments<'a>(
+    tracker: &dyn Tracker,
+    seen: &'a mut std::collections::BTreeMap<u64, Vec<Comment>>,
+    number: u64,
+) -> Result<&'a [Comment], TrackerError> {
+    if !seen.contains_key(&number) {
+        seen.insert(number, tracker.list_comments(number)?);
+    }
+    Ok(&seen[&number])
 }
 
 fn resolve(r: IssueRef, created: &Option<Issue>) -> Result<u64, TrackerError> {

@@ -44,10 +44,18 @@ fn effect_plan(
             labels: fx.add_labels.clone(),
         });
     }
+    // Keyed by the stage entry (and the comment being handled) they belong
+    // to: a run repairing a failure after a notice does not post it again.
+    let entry = fx.state.history.last().map(|t| t.at.unix_timestamp());
     for c in &fx.comments {
+        let material = format!(
+            "#{} {entry:?} {:?} {c}",
+            issue.number,
+            fx.state.handled.last()
+        );
         plan.push(Action::Comment {
             number,
-            body: c.clone(),
+            body: crate::plan::once(c, &material),
         });
     }
     if let Some(old) = old

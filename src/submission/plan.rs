@@ -66,18 +66,20 @@ pub fn plan(
             &state,
             body.as_ref().map(|b| b.generated.as_str()) != Some(desired.generated.as_str()),
         );
+        // The comment first, keyed by the body it announces: a run that
+        // failed between the two posts it once and still writes the body.
+        if old_state.is_some() && !change.is_empty() {
+            actions.push(Action::Comment {
+                number,
+                body: crate::plan::once(&update_comment(&change), &new_body),
+            });
+        }
         actions.push(Action::UpdateIssue {
             number,
             title: (issue.title != desired.title).then(|| desired.title.clone()),
             body: Some(new_body),
             open: None,
         });
-        if old_state.is_some() && !change.is_empty() {
-            actions.push(Action::Comment {
-                number,
-                body: update_comment(&change),
-            });
-        }
     } else if issue.title != desired.title {
         actions.push(Action::UpdateIssue {
             number,
