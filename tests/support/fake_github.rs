@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::fake_http::{
-    Bucket, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue,
-    Reply, Res, Server, credential, extend, hex, json_object, parse_query, segments,
+    Bucket, Fault, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing,
+    RateValue, Reply, Res, Server, credential, extend, hex, json_object, parse_query, segments,
 };
 /// The client and encoding tests use with this fake (not every test crate does).
 #[allow(unused_imports)]
@@ -460,6 +460,10 @@ impl State {
             )
             .free();
         }
+        let fault = self.http.failures.write(&ctx.method, &ctx.path);
+        if let Some(Fault::Refuse(f)) = &fault {
+            return injected(f.status, &f.headers);
+        }
         let result = match (ctx.method.as_str(), &segs[..]) {
             ("GET", ["rate_limit"]) => Ok(Reply::json(
                 200,
@@ -514,7 +518,11 @@ impl State {
             },
             _ => Err(Reply::error(404, "Not Found")),
         };
-        result.unwrap_or_else(|e| e)
+        let reply = result.unwrap_or_else(|e| e);
+        match fault {
+            Some(Fault::Lose(f)) => injected(f.status, &f.headers),
+            _ => reply,
+        }
     }
 
     fn installation_token(&mut self, ctx: &Ctx, id: &str, jwt: Option<String>) -> Reply {

@@ -26,8 +26,9 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::fake_http::{
-    Bucket, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing, RateValue,
-    Reply, Res, Server, credential, extend, hex, is_blank, json_object, parse_query, segments,
+    Bucket, Fault, Forge, Incoming, Label, Logged, PageHeaders, PageQuery, PageStyle, Plumbing,
+    RateValue, Reply, Res, Server, credential, extend, hex, is_blank, json_object, parse_query,
+    segments,
 };
 
 /// The username every [`FakeGitLab::set_token`] token acts as: a project access
@@ -590,7 +591,15 @@ impl State {
         };
         let segments = segments(api_path, 0);
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-        self.route(&ctx, &segs).unwrap_or_else(|e| e)
+        let fault = self.http.failures.write(method, path);
+        if let Some(Fault::Refuse(f)) = &fault {
+            return injected(f.status, &f.headers);
+        }
+        let reply = self.route(&ctx, &segs).unwrap_or_else(|e| e);
+        match fault {
+            Some(Fault::Lose(f)) => injected(f.status, &f.headers),
+            _ => reply,
+        }
     }
 
     fn route(&mut self, ctx: &Ctx, segs: &[&str]) -> Res {

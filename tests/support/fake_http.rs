@@ -150,6 +150,23 @@ impl<S: Forge> Server<S> {
             .failures
             .push(pattern, times, status, headers);
     }
+
+    /// The forge fails writes from the `nth` one on (1-based, counted from
+    /// now) with `status`, as an outage would; with `applied`, only the
+    /// `nth` fails, after it was carried out (the answer lost on the way).
+    pub fn fail_writes(&self, nth: usize, status: u16, applied: bool) {
+        self.state().plumbing().failures.1 = Some(WriteFault {
+            nth,
+            status,
+            applied,
+            seen: 0,
+        });
+    }
+
+    /// No more write faults.
+    pub fn heal(&self) {
+        self.state().plumbing().failures.1 = None;
+    }
 }
 
 impl<S> Drop for Server<S> {
@@ -331,9 +348,26 @@ struct Pending {
     failure: Failure,
 }
 
-/// Failures injected by `fail_next`, matched against `"METHOD PATH"`.
+/// Failures injected by `fail_next`, matched against `"METHOD PATH"`, and
+/// by `fail_writes`.
 #[derive(Default)]
-pub struct Failures(Vec<Pending>);
+pub struct Failures(Vec<Pending>, pub Option<WriteFault>);
+
+/// Writes failing from the `nth` on, or only the `nth` after it was applied.
+pub struct WriteFault {
+    nth: usize,
+    status: u16,
+    applied: bool,
+    seen: usize,
+}
+
+/// What a write fault does to one request.
+pub enum Fault {
+    /// Answer with the failure instead of carrying the request out.
+    Refuse(Failure),
+    /// Carry it out, then answer with the failure.
+    Lose(Failure),
+}
 
 impl Failures {
     /// The next `times` requests whose `"METHOD PATH"` contains `pattern` get
@@ -350,6 +384,26 @@ impl Failures {
                     .collect(),
             },
         });
+    }
+
+    /// The write fault request `method path` meets, if any. Reads (and
+    /// GraphQL's `viewer`, a read sent as a POST) are not counted.
+    pub fn write(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let w = self.1.as_mut()?;
+        if method == "GET" || method == "HEAD" || path.ends_with("/graphql") {
+            return None;
+        }
+        w.seen += 1;
+        let failure = Failure {
+            status: w.status,
+            headers: Vec::new(),
+        };
+        match (w.applied, w.seen.cmp(&w.nth)) {
+            (false, std::cmp::Ordering::Less) | (true, std::cmp::Ordering::Less) => None,
+            (true, std::cmp::Ordering::Equal) => Some(Fault::Lose(failure)),
+            (true, std::cmp::Ordering::Greater) => None,
+            (false, _) => Some(Fault::Refuse(failure)),
+        }
     }
 
     /// The failure `line` gets, if any, using it up once.
