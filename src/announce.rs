@@ -125,11 +125,15 @@ pub fn ready(issues: &[Issue], dist: &str) -> Vec<Candidate> {
         .filter(|i| i.open)
         .filter_map(|i| {
             let state = crate::submission::parse(&i.body)?.state?;
-            (state.key.dist == dist && state.stage() == Stage::ReadyForRelease).then(|| Candidate {
-                number: i.number,
-                url: i.url.clone(),
-                state,
-            })
+            // The label (role-checked when it was set) and the state agree.
+            let labelled = i.labels.contains(&Stage::ReadyForRelease.label());
+            (state.key.dist == dist && labelled && state.stage() == Stage::ReadyForRelease).then(
+                || Candidate {
+                    number: i.number,
+                    url: i.url.clone(),
+                    state,
+                },
+            )
         })
         .collect();
     out.sort_by(|a, b| a.state.key.product.cmp(&b.state.key.product));

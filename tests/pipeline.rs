@@ -26,6 +26,7 @@ on_all!(
     a_deadline_extended_in_the_policy_lifts_delayed_in_the_one_status_comment,
     a_request_left_unfiled_is_flagged_delayed_once,
     a_rejection_closes_the_submission_and_tells_the_provider,
+    a_state_block_edited_to_ready_is_left_out_of_the_announcement,
 );
 
 /// Scenarios of what a forge delivers: payloads name a repository and a
@@ -827,4 +828,44 @@ fn a_sweep_over_500_submissions_on_gitlab_costs_five_pages_plus_the_changes() {
     );
     assert_eq!(split(&again).1.len(), 0, "a second sweep writes nothing");
     assert_eq!(again.len(), 7, "{:#?}", again);
+}
+
+/// A writer edits the state block of a submission in Staged Rollout to say
+/// "Ready for release by bob" and sets the label without `track` seeing it:
+/// `announce` leaves it out, saying which step the forge never recorded.
+fn a_state_block_edited_to_ready_is_left_out_of_the_announcement(rig: &Rig) {
+    use umd_release::stage::Stage;
+    use umd_release::submission::{Transition, compose, parse};
+    rig.label("alice", "verification");
+    rig.label("alice", "staged-rollout");
+    let issue = rig.issue();
+    let body = parse(&issue.body).unwrap();
+    let mut state = body.state.clone().unwrap();
+    state.history.push(Transition {
+        stage: Stage::ReadyForRelease,
+        at: state.history.last().unwrap().at + time::Duration::days(8),
+        actor: "bob".into(),
+    });
+    let forged = compose(&body.key, &body.generated, &state, &body.outside);
+    let t = rig.backend.tracker_as("mallory");
+    t.update_issue("mallory", 1, None, Some(&forged), None)
+        .unwrap();
+    t.add_labels("mallory", 1, &["state:ready-for-release".to_string()])
+        .unwrap();
+    let r = run(&mut rig.cmd(&[
+        "announce",
+        "--distribution",
+        "cmd-os-1",
+        "--version",
+        "1.5.0",
+        "--date",
+        "2026-12-20",
+        "--dry-run",
+    ]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("#1 site-info-publisher 1.4.0 is left out: Ready for release by bob is in the state block, but the forge records no one adding `state:ready-for-release`"),
+        "{}",
+        r.stderr
+    );
 }

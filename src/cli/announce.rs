@@ -52,6 +52,9 @@ pub fn run(args: AnnounceArgs) -> Outcome {
         },
     )?;
     let mut out = String::new();
+    for w in &announced.unverified {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     if let Some(w) = &announced.warning {
         out.push_str(&format!("warning: {w}\n"));
     }

@@ -74,6 +74,9 @@ pub struct AnnounceRequest<'a> {
 /// What announcing did.
 #[derive(Debug, Clone)]
 pub struct Announced {
+    /// Ready submissions left out: their recorded history is not what the
+    /// forge's label events say (a state block edited by hand).
+    pub unverified: Vec<String>,
     /// A notice shorter than usual, allowed for an emergency.
     pub warning: Option<String>,
     pub title: String,
@@ -108,10 +111,14 @@ pub fn announce(tracker: &dyn Tracker, req: &AnnounceRequest) -> Result<Announce
         )));
     }
     let issues = super::tracker_issues(tracker, tracker.list_issues(None, true)?)?;
-    let ready = announce::ready(&issues, &policy.id);
+    let (ready, unverified) = verified(tracker, announce::ready(&issues, &policy.id))?;
     if ready.is_empty() {
+        let why = unverified
+            .iter()
+            .map(|w| format!("\n  {w}"))
+            .collect::<String>();
         return Err(input(format!(
-            "nothing is Ready for release in {} ({}): move submissions to `state:ready-for-release` first",
+            "nothing is Ready for release in {} ({}): move submissions to `state:ready-for-release` first{why}",
             policy.name,
             tracker.describe()
         )));
@@ -163,6 +170,7 @@ pub fn announce(tracker: &dyn Tracker, req: &AnnounceRequest) -> Result<Announce
         actions: action.into_iter().collect(),
     };
     Ok(Announced {
+        unverified,
         warning,
         title,
         markdown,
@@ -184,4 +192,35 @@ pub fn file(tracker: &dyn Tracker, mut announced: Announced) -> Result<Announced
         announced.issue = Some(created);
     }
     Ok(announced)
+}
+
+/// The candidates whose recorded history the forge's label events bear out,
+/// and a line for each one left out.
+fn verified(
+    tracker: &dyn Tracker,
+    ready: Vec<announce::Candidate>,
+) -> Result<(Vec<announce::Candidate>, Vec<String>)> {
+    let me = tracker.identity()?;
+    let is_tool = |a: &str| {
+        me.as_deref()
+            .map_or(a == labels::TOOL_LOGIN, |m| a.eq_ignore_ascii_case(m))
+    };
+    let mut kept = Vec::new();
+    let mut left_out = Vec::new();
+    for c in ready {
+        let events = tracker.list_events(c.number)?;
+        let missing = crate::submission::unrecorded(&c.state, &events, &is_tool);
+        if missing.is_empty() {
+            kept.push(c);
+        } else {
+            left_out.push(format!(
+                "#{} {} {} is left out: {}",
+                c.number,
+                c.state.key.product,
+                c.state.key.version,
+                missing.join("; ")
+            ));
+        }
+    }
+    Ok((kept, left_out))
 }

@@ -114,10 +114,10 @@ fn comments<'a>(
     seen: &'a mut std::collections::BTreeMap<u64, Vec<Comment>>,
     number: u64,
 ) -> Result<&'a [Comment], TrackerError> {
-    if !seen.contains_key(&number) {
-        seen.insert(number, tracker.list_comments(number)?);
-    }
-    Ok(&seen[&number])
+    Ok(match seen.entry(number) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::btree_map::Entry::Vacant(e) => e.insert(tracker.list_comments(number)?),
+    })
 }
 
 fn resolve(r: IssueRef, created: &Option<Issue>) -> Result<u64, TrackerError> {

@@ -8,6 +8,7 @@ mod desired;
 mod key;
 mod plan;
 mod state;
+mod verify;
 
 pub use body::{Body, compose, parse};
 pub use desired::{Desired, Source, desired};
@@ -16,6 +17,7 @@ pub use plan::{Change, base_labels, change_comment, dedupe, matching, plan};
 pub use state::{
     Answer, NOTES_MAX, Note, PackageRef, Release, ReleaseTarget, Report, Site, State, Transition,
 };
+pub use verify::unrecorded;
 
 pub use crate::markdown::neutralize;
 
