@@ -125,3 +125,195 @@ fn a_rejection_failing_at_any_write_is_repaired_exactly_on_github() {
 fn a_rejection_failing_at_any_write_is_repaired_exactly_on_gitlab() {
     each_write_fails(Kind::GitLab, &in_verification, &track_rejection);
 }
+
+/// A small seeded generator: the same seed, the same run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// What the randomized run does between faults.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Submit,
+    RacingSubmits,
+    Move(&'static str, &'static str),
+    Comment(&'static str, &'static str),
+    Sweep,
+}
+
+const OPS: [Op; 7] = [
+    Op::Submit,
+    Op::RacingSubmits,
+    Op::Move("alice", "verification"),
+    Op::Move("alice", "staged-rollout"),
+    Op::Comment("dave", "accept NGI_IT-INFN-CNAF"),
+    Op::Comment("erin", "reject NGI_DE-SCAI"),
+    Op::Sweep,
+];
+
+/// The tool's side of `op` (what a workflow runs), its exit codes.
+fn tool_side(rig: &Rig, op: Op, submit: &[String], comment_id: u64) -> Vec<i32> {
+    let checked = |r: support::Run| {
+        assert!(!r.stderr.contains("panicked"), "{op:?}: {}", r.stderr);
+        r.code
+    };
+    let quick = |mut c: std::process::Command| {
+        c.env("UMD_RELEASE_MAX_WAIT", "1");
+        c
+    };
+    let args: Vec<&str> = submit.iter().map(String::as_str).collect();
+    match op {
+        Op::Submit => vec![checked(run(&mut quick(rig.cmd(&args))))],
+        Op::RacingSubmits => {
+            let children: Vec<_> = (0..2)
+                .map(|_| {
+                    quick(rig.cmd(&args))
+                        .stdout(std::process::Stdio::piped())
+                        .stderr(std::process::Stdio::piped())
+                        .spawn()
+                        .unwrap()
+                })
+                .collect();
+            children
+                .into_iter()
+                .map(|c| {
+                    let out = c.wait_with_output().unwrap();
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    assert!(!stderr.contains("panicked"), "{stderr}");
+                    out.status.code().unwrap_or(-1)
+                })
+                .collect()
+        }
+        Op::Move(who, stage) => {
+            let label = format!("state:{stage}");
+            vec![checked(rig.track_with(
+                who,
+                support::rig::Ev::Labeled(&label),
+                &[],
+            ))]
+        }
+        Op::Comment(who, text) => vec![checked(rig.track_with(
+            who,
+            support::rig::Ev::Comment(comment_id, text),
+            &[],
+        ))],
+        Op::Sweep => vec![checked(run(&mut quick(rig.cmd(&["sweep"]))))],
+    }
+}
+
+/// The issue's randomized fault run, bounded and seeded
+/// (`UMD_RELEASE_FAULT_RUNS` steps per forge, 10 by default;
+/// `UMD_RELEASE_FAULT_SEED`): each step a person acts, the tool's handling
+/// meets a fault at a random write (refused from there on, or one applied
+/// with its answer lost), the forge heals, and the handling runs again as a
+/// redelivery would, then a sweep. After every step: one open submission,
+/// no notice twice, no panic, one stage label.
+fn randomized(kind: Kind) {
+    let steps: usize = std::env::var("UMD_RELEASE_FAULT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let seed: u64 = std::env::var("UMD_RELEASE_FAULT_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let mut rng = Lcg(seed);
+    let rig = Rig::new(kind);
+    let repo_dir = tempfile::tempdir().unwrap();
+    let repo = support::demo_repo(repo_dir.path());
+    let dist = support::demo_dir().join("dist");
+    let submit: Vec<String> = [
+        "submit",
+        "--policy",
+        "cmd-os-1",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--artifacts",
+        dist.to_str().unwrap(),
+        "--tag",
+        "v1.4.0",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut day = 2;
+    for step in 0..steps {
+        let op = OPS[rng.below(OPS.len() as u64) as usize];
+        day += rng.below(4);
+        rig.at(&format!("2026-11-{:02}T09:00:00Z", day.min(30)));
+        // The person's own act, on a healthy forge.
+        let comment_id = match op {
+            Op::Move(who, stage) => {
+                let label = format!("state:{stage}");
+                rig.tracker().add_labels(who, 1, &[label]).unwrap();
+                0
+            }
+            Op::Comment(who, text) => rig.tracker().create_comment(who, 1, text).unwrap().id,
+            _ => 0,
+        };
+        let nth = 1 + rng.below(4) as usize;
+        let applied = rng.below(2) == 1;
+        fail_writes(&rig, nth, applied);
+        let codes = tool_side(&rig, op, &submit, comment_id);
+        heal(&rig);
+        for code in codes {
+            assert!([0, 1, 3].contains(&code), "step {step} {op:?}: exit {code}");
+        }
+        // Repaired by the redelivery and the next sweep.
+        tool_side(&rig, op, &submit, comment_id);
+        tool_side(&rig, Op::Sweep, &submit, 0);
+        let subs: Vec<_> = rig
+            .tracker()
+            .list_issues(None, true)
+            .unwrap()
+            .into_iter()
+            .filter(|i| umd_release::submission::parse(&i.body).is_some())
+            .collect();
+        assert_eq!(
+            subs.len(),
+            1,
+            "step {step} {op:?} (write {nth}, applied {applied}): {subs:#?}"
+        );
+        let comments = rig.tracker().list_comments(subs[0].number).unwrap();
+        let mut keys: Vec<&str> = comments
+            .iter()
+            .filter_map(|c| umd_release::plan::once_key(&c.body))
+            .collect();
+        let all = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            all,
+            "step {step} {op:?}: a notice was posted twice"
+        );
+        let status = comments
+            .iter()
+            .filter(|c| c.body.starts_with("<!-- umd-release:status -->"))
+            .count();
+        assert!(status <= 1, "step {step} {op:?}: {status} status comments");
+        let stages = subs[0]
+            .labels
+            .iter()
+            .filter(|l| l.starts_with("state:"))
+            .count();
+        assert_eq!(stages, 1, "step {step} {op:?}: {:?}", subs[0].labels);
+    }
+}
+
+#[test]
+fn randomized_faults_leave_one_submission_and_no_repeated_notice_on_github() {
+    randomized(Kind::GitHub);
+}
+
+#[test]
+fn randomized_faults_leave_one_submission_and_no_repeated_notice_on_gitlab() {
+    randomized(Kind::GitLab);
+}
