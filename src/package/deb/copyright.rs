@@ -25,8 +25,9 @@ impl CopyrightLicense {
 }
 
 /// Reads the licence a copyright file declares: a DEP-5 file's first
-/// `License:`; otherwise, in this order, a `License:` line anywhere (unless it
-/// names an unversioned GPL family the text says more about), the
+/// `License:`; otherwise, in this order, a `License:` line anywhere naming a
+/// licence (not a notice sentence, and not an unversioned GPL family the text
+/// says more about), the
 /// `/usr/share/common-licenses/` files it refers to, and the standard notice
 /// sentences (Apache-2.0, GNU GPL/LGPL/AGPL with their version and "any later
 /// version", MIT, BSD).
@@ -36,6 +37,8 @@ pub fn read_copyright(text: &str) -> CopyrightLicense {
     if dep5 && let Some(f) = field {
         return CopyrightLicense::Field(f.to_string());
     }
+    // Free-form files also write the notice itself after `License:`.
+    let field = field.filter(|f| is_short_name(f));
     let from_text = from_wording(text);
     match (field, from_text) {
         (Some(f), Some(t)) if is_unversioned_gnu(f) => CopyrightLicense::Notice(t),
@@ -62,6 +65,12 @@ fn license_line(text: &str, dep5: bool) -> Option<&str> {
         .filter(|(k, _)| k.trim_end().eq_ignore_ascii_case("License"))
         .map(|(_, v)| v.trim())
         .find(|v| !v.is_empty())
+}
+
+/// A licence name (`GPL-2+`, `Apache License, Version 2.0`, `GPL-1+ or
+/// Artistic`), not the start of a notice sentence.
+fn is_short_name(field: &str) -> bool {
+    field.split_whitespace().count() <= 6 && !field.ends_with(['.', ';', ','])
 }
 
 /// `GPL`, `LGPL`, `GPL/LGPL`: says less than the notice around it.
@@ -281,6 +290,11 @@ mod tests {
                  terms of the GNU General Public License as published by the Free Software\n \
                  Foundation; either version 2 of the License, or (at your option) any later version.\n";
         assert_eq!(notice(t).as_deref(), Some("GPL-2.0-or-later"));
+        // A notice written after `License:` is read as the notice.
+        let t = "License: Licensed under the Apache License, Version 2.0 (the \"License\");\n";
+        assert_eq!(notice(t).as_deref(), Some("Apache-2.0"));
+        let t = "License: This program is free software.\n";
+        assert_eq!(read_copyright(t), CopyrightLicense::Undeclared);
     }
 
     #[test]
