@@ -39,6 +39,10 @@ pub const TARGETS: &[Target] = &[
         run: deb_zst,
     },
     Target {
+        name: "copyright",
+        run: copyright,
+    },
+    Target {
         name: "changelog_markdown",
         run: changelog_markdown,
     },
@@ -107,6 +111,11 @@ pub fn rpm(data: &[u8]) {
 
 pub fn deb(data: &[u8]) {
     package_bytes("fuzz.deb", data);
+}
+
+/// A deb's copyright file, DEP-5 or free-form.
+pub fn copyright(data: &[u8]) {
+    let _ = package::read_copyright(&text(data)).license();
 }
 
 /// An ar archive as dpkg-deb lays it out (no ar crate: it must not be what is fuzzed).

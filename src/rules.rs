@@ -54,6 +54,7 @@ pub const RULES: &[Rule] = &[
     LICENSE_SPDX,
     LICENSE_NOT_APPROVED,
     LICENSE_MISMATCH,
+    LICENSE_UNDECLARED,
     CHANGELOG_MISSING,
     CHANGELOG_ENTRY,
     CHANGELOG_VERSION,
@@ -137,7 +138,15 @@ pub const LICENSE_MISMATCH: Rule = Rule {
     default_severity: Severity::Error,
     source: "QC_DOC_5 (licence)",
     summary: "every package's licence header agrees with the Product ID Card",
-    doc: "Sites read the licence from the packages (rpm `License:`, the deb's DEP-5 `usr/share/doc/<package>/copyright`). It must name the same licences as the card. Legacy Fedora names (`ASL 2.0`, `GPLv3+`) are understood. Fix: correct the spec's `License:` or the deb's copyright file, or the card.",
+    doc: "Sites read the licence from the packages (rpm `License:`, the deb's `usr/share/doc/<package>/copyright`: a DEP-5 or free-form `License:`, `/usr/share/common-licenses/` references or the standard notices). It must name the same licences as the card. Legacy Fedora names (`ASL 2.0`, `GPLv3+`) and Debian's (`GPL-2+`, `Expat`) are understood. Fix: correct the spec's `License:` or the deb's copyright file, or the card.",
+};
+
+pub const LICENSE_UNDECLARED: Rule = Rule {
+    id: "license-undeclared",
+    default_severity: Severity::Warning,
+    source: "QC_DOC_5 (licence)",
+    summary: "every deb's copyright file declares a licence that can be read",
+    doc: "A deb's `usr/share/doc/<package>/copyright` may be free-form: its licence is read from a `License:` line, references to `/usr/share/common-licenses/<NAME>` (`GPL-2`, `Apache-2.0`, ...) or the standard notices (\"Licensed under the Apache License, Version 2.0\", \"GNU General Public License ... version 2 ... or (at your option) any later version\", \"Permission is hereby granted, free of charge\"). When none is there, the licence cannot be compared with the card. Fix: add a machine-readable (DEP-5) `License:` field naming the card's licence.",
 };
 
 pub const CHANGELOG_MISSING: Rule = Rule {

@@ -215,6 +215,88 @@ fn wrong_version_world_writable_and_wrong_licence_are_findings() {
     );
 }
 
+/// Free-form copyright files (copied from real Debian packages, see
+/// tests/fixtures/copyright/ORIGIN.md): an Apache-2.0 notice agrees with the
+/// demo card's Apache-2.0, a GPL-2+ one is a mismatch, and one naming no
+/// licence is a `license-undeclared` warning, not a failing mismatch.
+#[test]
+fn free_form_deb_copyright_files() {
+    if !require("dpkg-deb") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let name = "site-info-publisher";
+    let fixture = |f: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/copyright")
+                .join(f),
+        )
+        .unwrap()
+    };
+    let license_findings = |file: &str| {
+        let dist = tmp.path().join(format!("dist-{file}"));
+        std::fs::create_dir_all(&dist).unwrap();
+        let copyright = fixture(file);
+        pkg::build_deb(
+            &dist,
+            &DebSpec {
+                name,
+                version: "1.4.0-1~xenial",
+                copyright: Some(&copyright),
+                ..Default::default()
+            },
+        );
+        let (code, report) = check_json(&repo, "v1.4.0", &dist, &["--policy", "cmd-os-1"]);
+        let findings: Vec<(String, String, String)> = report["policies"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("license"))
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+                (
+                    s("rule"),
+                    s("severity"),
+                    format!("{} {}", s("message"), s("hint")),
+                )
+            })
+            .collect();
+        (code, report["packages"][0]["license"].clone(), findings)
+    };
+
+    let (_, license, findings) = license_findings("apache-2.0");
+    assert_eq!(license, "Apache-2.0");
+    assert!(findings.is_empty(), "{findings:?}");
+
+    let (code, license, findings) = license_findings("gpl-2-or-later");
+    assert_eq!(code, 1);
+    assert_eq!(license, "GPL-2.0-or-later");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(
+        (findings[0].0.as_str(), findings[0].1.as_str()),
+        ("license-mismatch", "error")
+    );
+
+    let (_, license, findings) = license_findings("unreadable");
+    assert!(license.is_null(), "{license}");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let (rule, severity, text) = &findings[0];
+    assert_eq!(
+        (rule.as_str(), severity.as_str()),
+        ("license-undeclared", "warning")
+    );
+    for part in [
+        "usr/share/doc/site-info-publisher/copyright",
+        "declares no licence",
+        "DEP-5",
+        "License: Apache-2.0",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+}
+
 #[test]
 fn missing_target_and_foreign_packages_under_umd5() {
     if !require("rpmbuild") {

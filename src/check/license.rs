@@ -42,6 +42,24 @@ const LEGACY: &[(&str, &str)] = &[
     ("EUPL 1.1", "EUPL-1.1"),
     ("EUPL 1.2", "EUPL-1.2"),
     ("BSD", "BSD-3-Clause"),
+    // Debian's short names (copyright files, /usr/share/common-licenses).
+    ("GPL-1+", "GPL-1.0-or-later"),
+    ("GPL-2+", "GPL-2.0-or-later"),
+    ("GPL-3+", "GPL-3.0-or-later"),
+    ("GPL-1", "GPL-1.0-only"),
+    ("GPL-2", "GPL-2.0-only"),
+    ("GPL-3", "GPL-3.0-only"),
+    ("LGPL-2+", "LGPL-2.0-or-later"),
+    ("LGPL-2.1+", "LGPL-2.1-or-later"),
+    ("LGPL-3+", "LGPL-3.0-or-later"),
+    ("LGPL-2", "LGPL-2.0-only"),
+    ("LGPL-2.1", "LGPL-2.1-only"),
+    ("LGPL-3", "LGPL-3.0-only"),
+    ("AGPL-3+", "AGPL-3.0-or-later"),
+    ("AGPL-3", "AGPL-3.0-only"),
+    ("BSD-2-clause", "BSD-2-Clause"),
+    ("BSD-3-clause", "BSD-3-Clause"),
+    ("Expat", "MIT"),
     ("Boost", "BSL-1.0"),
     ("Python", "PSF-2.0"),
 ];
@@ -172,6 +190,21 @@ pub(super) fn check_license(ctx: &Ctx, sink: &mut Sink) {
     for pkg in &ctx.facts.packages {
         let path = ctx.package_path(pkg);
         let (message, hint) = match &pkg.license {
+            None if pkg.license_undeclared => {
+                let copyright = format!("usr/share/doc/{}/copyright", pkg.name);
+                sink.push(
+                    &rules::LICENSE_UNDECLARED,
+                    format!(
+                        "{}: its copyright file {copyright} declares no licence umd-release can read, so it cannot be compared with the card's `{expr}`",
+                        pkg.file.display()
+                    ),
+                    Some(Location::file(path)),
+                    format!(
+                        "add a machine-readable (DEP-5) `License: {expr}` field to {copyright}, or a `/usr/share/common-licenses/` reference or the licence's standard notice"
+                    ),
+                );
+                continue;
+            }
             None => (
                 format!("{} declares no licence", pkg.file.display()),
                 match pkg.format {
@@ -214,6 +247,12 @@ mod tests {
             ("GPLv3+", "GPL-3.0-or-later"),
             ("GPLv2+ and BSD", "GPL-2.0-or-later AND BSD-3-Clause"),
             ("MIT", "MIT"),
+            // Debian's short names, from copyright files.
+            ("GPL-2+", "GPL-2.0-or-later"),
+            ("GPL-2", "GPL-2.0-only"),
+            ("LGPL-2.1", "LGPL-2.1-only"),
+            ("LGPL-2.1+ or Expat", "LGPL-2.1-or-later OR MIT"),
+            ("BSD-3-clause", "BSD-3-Clause"),
         ] {
             let e = lenient(old).unwrap_or_else(|| panic!("{old}"));
             assert_eq!(e.to_string(), new, "{old}");

@@ -12,6 +12,7 @@ mod deb;
 mod discover;
 mod rpm;
 
+pub use deb::{CopyrightLicense, read_copyright};
 pub use discover::discover;
 
 use sha2::{Digest, Sha256};
@@ -45,8 +46,14 @@ pub struct Package {
     pub release: String,
     /// rpm Arch ("src" for a source rpm); deb Architecture.
     pub arch: String,
-    /// rpm License tag; deb first `License:` of a DEP-5 `/usr/share/doc/<name>/copyright`.
+    /// rpm License tag; deb `/usr/share/doc/<name>/copyright`: the first
+    /// `License:` (DEP-5 or not), else the SPDX expression its free-form wording
+    /// amounts to (see [`read_copyright`]).
     pub license: Option<String>,
+    /// deb: the copyright file is there but declares no licence the reader can
+    /// read (`license` is then None); false for rpm and for a deb without one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub license_undeclared: bool,
     /// rpm: the signature header holds an RSA/DSA/PGP/GPG/OpenPGP signature; deb: a `_gpg*` member.
     pub signed: bool,
     /// File size in bytes.

@@ -298,6 +298,7 @@ fn extract(path: &Path, meta: &PackageMetadata) -> Result<Package, PackageError>
         release,
         arch,
         license: optional(meta.get_license()),
+        license_undeclared: false,
         signed,
         size: 0,
         sha256: String::new(),

@@ -38,7 +38,7 @@
 //! * deb: the same files (`/etc/<name>/<name>.conf` listed in
 //!   `DEBIAN/conffiles`), and with `license: Some(..)` a DEP-5
 //!   `/usr/share/doc/<name>/copyright` whose `Files: *` paragraph has that
-//!   `License:`.
+//!   `License:` (with `copyright: Some(..)`, that text as the file instead).
 //!
 //! Compression of the deb members: `dpkg-deb -Z<c>` is documented for
 //! `data.tar`, but recent dpkg-deb compresses `control.tar` the same way.
@@ -125,6 +125,8 @@ pub struct DebSpec<'a> {
     /// The `License:` of the DEP-5 `usr/share/doc/<name>/copyright` file;
     /// `None` ships no copyright file at all.
     pub license: Option<&'a str>,
+    /// The whole copyright file instead (e.g. a free-form one); overrides `license`.
+    pub copyright: Option<&'a str>,
     /// `dpkg-deb -Z` value: `"gzip"`, `"xz"`, `"zstd"` or `"none"`.
     pub compression: &'a str,
     /// Also ship `/etc/<name>/open.conf` with mode 0666.
@@ -138,6 +140,7 @@ impl Default for DebSpec<'_> {
             version: "1.0.0-1~xenial",
             arch: "all",
             license: Some("Apache-2.0"),
+            copyright: None,
             compression: "xz",
             world_writable: false,
         }
@@ -229,12 +232,17 @@ pub fn build_deb(out_dir: &Path, spec: &DebSpec) -> PathBuf {
             "# deliberately world-writable\n",
         );
     }
-    if let Some(license) = spec.license {
+    let copyright = match (spec.copyright, spec.license) {
+        (Some(text), _) => Some(text.to_string()),
+        (None, Some(license)) => Some(dep5_copyright(name, license)),
+        (None, None) => None,
+    };
+    if let Some(text) = copyright {
         put(
             &root,
             &format!("usr/share/doc/{name}/copyright"),
             0o644,
-            &dep5_copyright(name, license),
+            &text,
         );
     }
     let control = format!(

@@ -17,6 +17,11 @@ fn chmod(p: &Path, mode: u32) {
 
 /// Builds a deb with `dpkg-deb --build -Z<compression>`; None if dpkg-deb is absent.
 fn build_deb(compression: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    build_deb_with(compression, COPYRIGHT)
+}
+
+/// [`build_deb`] with `copyright` as its `usr/share/doc/ww-deb/copyright`.
+fn build_deb_with(compression: &str, copyright: &str) -> Option<(tempfile::TempDir, PathBuf)> {
     if Command::new("dpkg-deb").arg("--version").output().is_err() {
         eprintln!("dpkg-deb not installed, skipping");
         return None;
@@ -29,7 +34,7 @@ fn build_deb(compression: &str) -> Option<(tempfile::TempDir, PathBuf)> {
     }
     std::fs::create_dir_all(&doc).unwrap();
     std::fs::write(root.join("DEBIAN/control"), CONTROL).unwrap();
-    std::fs::write(doc.join("copyright"), COPYRIGHT).unwrap();
+    std::fs::write(doc.join("copyright"), copyright).unwrap();
     std::fs::write(root.join("etc/ww.conf"), "x=1\n").unwrap();
     symlink("ww.conf", root.join("etc/ww.link")).unwrap();
     for d in [
@@ -100,6 +105,38 @@ fn dpkg_built_debs() {
         assert_eq!(p.files, 12, "{compression}");
         assert_eq!(p.size, std::fs::metadata(&deb).unwrap().len());
         assert_eq!(p.sha256, sha256sum(&deb), "{compression}");
+    }
+}
+
+/// Free-form copyright files as real Debian packages ship them (copied from
+/// this machine's /usr/share/doc, see tests/fixtures/copyright/ORIGIN.md):
+/// the licence is read from the notice, and a file naming none is undeclared,
+/// not absent.
+#[test]
+fn free_form_copyright_files() {
+    let fixture = |f: &str| {
+        let p = format!(
+            "{}/tests/fixtures/copyright/{f}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(p).unwrap()
+    };
+    for (file, license, undeclared) in [
+        // libgeronimo-interceptor-3.0-spec-java 1.0.1-4: "Licensed under the
+        // Apache License, Version 2.0" and /usr/share/common-licenses/Apache-2.0.
+        ("apache-2.0", Some("Apache-2.0"), false),
+        // build-essential 12.9: "GNU General Public License ... either version
+        // 2, or (at your option) any later version" and
+        // `/usr/share/common-licenses/GPL'.
+        ("gpl-2-or-later", Some("GPL-2.0-or-later"), false),
+        ("unreadable", None, true),
+    ] {
+        let Some((_tmp, deb)) = build_deb_with("xz", &fixture(file)) else {
+            return;
+        };
+        let p = read_package(&deb).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(p.license.as_deref(), license, "{file}");
+        assert_eq!(p.license_undeclared, undeclared, "{file}");
     }
 }
 

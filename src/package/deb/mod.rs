@@ -122,7 +122,8 @@ pub(super) fn read<R: Read>(
         version: c.version,
         release: c.revision,
         arch: c.arch,
-        license: d.license,
+        license_undeclared: d.license == Some(CopyrightLicense::Undeclared),
+        license: d.license.and_then(CopyrightLicense::license),
         signed,
         size: 0,
         sha256: String::new(),
@@ -199,7 +200,8 @@ struct Control {
 struct DataInfo {
     entries: u64,
     world_writable: Vec<String>,
-    license: Option<String>,
+    /// None when there is no copyright file (or it is too large to read).
+    license: Option<CopyrightLicense>,
 }
 
 /// A decompressor failure: its message, and whether it was the decoder's memory limit.
@@ -484,7 +486,7 @@ fn read_data(
         if info.license.is_none() && name == copyright && entry.is_file() && entry.size <= MAX_TEXT
         {
             let buf = archive.read_body().map_err(tar_err)?;
-            info.license = dep5_license(&String::from_utf8_lossy(&buf));
+            info.license = Some(read_copyright(&String::from_utf8_lossy(&buf)));
         }
     }
     Ok(info)
@@ -501,29 +503,15 @@ fn package_path(raw: &[u8]) -> String {
     format!("/{s}")
 }
 
-/// The first `License:` short name of a machine-readable (DEP-5) copyright file.
-fn dep5_license(text: &str) -> Option<String> {
-    let is_dep5 = first_paragraph(text)
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("Format"));
-    if !is_dep5 {
-        return None;
-    }
-    text.lines()
-        .filter(|l| !l.starts_with([' ', '\t']))
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(k, _)| k.trim().eq_ignore_ascii_case("License"))
-        .map(|(_, v)| v.trim())
-        .find(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
 fn malformed(path: &Path, detail: impl ToString) -> PackageError {
     PackageError::DebMalformed {
         path: path.to_path_buf(),
         detail: detail.to_string(),
     }
 }
+
+mod copyright;
+pub use copyright::{CopyrightLicense, read_copyright};
 
 #[cfg(test)]
 mod tests;

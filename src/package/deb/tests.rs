@@ -22,11 +22,3 @@ fn paths() {
     assert_eq!(package_path(b"./.hidden"), "/.hidden");
     assert_eq!(package_path(b"control"), "/control");
 }
-
-#[test]
-fn dep5() {
-    let t = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\
-             Upstream-Name: x\n\nFiles: *\nCopyright: me\nLicense: Apache-2.0\n Text\n";
-    assert_eq!(dep5_license(t).as_deref(), Some("Apache-2.0"));
-    assert_eq!(dep5_license("This is GPL.\nLicense: GPL\n"), None);
-}
