@@ -160,7 +160,7 @@ const OPS: [Op; 7] = [
 ];
 
 /// The tool's side of `op` (what a workflow runs), its exit codes.
-fn tool_side(rig: &Rig, op: Op, submit: &[String], comment_id: u64) -> Vec<i32> {
+fn tool_side(rig: &Rig, op: Op, comment_id: u64) -> Vec<i32> {
     let checked = |r: support::Run| {
         assert!(!r.stderr.contains("panicked"), "{op:?}: {}", r.stderr);
         r.code
@@ -169,13 +169,12 @@ fn tool_side(rig: &Rig, op: Op, submit: &[String], comment_id: u64) -> Vec<i32> 
         c.env("UMD_RELEASE_MAX_WAIT", "1");
         c
     };
-    let args: Vec<&str> = submit.iter().map(String::as_str).collect();
     match op {
-        Op::Submit => vec![checked(run(&mut quick(rig.cmd(&args))))],
+        Op::Submit => vec![checked(run(&mut quick(rig.submit())))],
         Op::RacingSubmits => {
             let children: Vec<_> = (0..2)
                 .map(|_| {
-                    quick(rig.cmd(&args))
+                    quick(rig.submit())
                         .stdout(std::process::Stdio::piped())
                         .stderr(std::process::Stdio::piped())
                         .spawn()
@@ -227,22 +226,6 @@ fn randomized(kind: Kind) {
         .unwrap_or(12);
     let mut rng = Lcg(seed);
     let rig = Rig::new(kind);
-    let repo_dir = tempfile::tempdir().unwrap();
-    let repo = support::demo_repo(repo_dir.path());
-    let dist = support::demo_dir().join("dist");
-    let submit: Vec<String> = [
-        "submit",
-        "--policy",
-        "cmd-os-1",
-        "--repo",
-        repo.to_str().unwrap(),
-        "--artifacts",
-        dist.to_str().unwrap(),
-        "--tag",
-        "v1.4.0",
-    ]
-    .map(String::from)
-    .to_vec();
     let mut day = 2;
     for step in 0..steps {
         let op = OPS[rng.below(OPS.len() as u64) as usize];
@@ -261,14 +244,14 @@ fn randomized(kind: Kind) {
         let nth = 1 + rng.below(4) as usize;
         let applied = rng.below(2) == 1;
         fail_writes(&rig, nth, applied);
-        let codes = tool_side(&rig, op, &submit, comment_id);
+        let codes = tool_side(&rig, op, comment_id);
         heal(&rig);
         for code in codes {
             assert!([0, 1, 3].contains(&code), "step {step} {op:?}: exit {code}");
         }
         // Repaired by the redelivery and the next sweep.
-        tool_side(&rig, op, &submit, comment_id);
-        tool_side(&rig, Op::Sweep, &submit, 0);
+        tool_side(&rig, op, comment_id);
+        tool_side(&rig, Op::Sweep, 0);
         let subs: Vec<_> = rig
             .tracker()
             .list_issues(None, true)
@@ -316,4 +299,42 @@ fn randomized_faults_leave_one_submission_and_no_repeated_notice_on_github() {
 #[test]
 fn randomized_faults_leave_one_submission_and_no_repeated_notice_on_gitlab() {
     randomized(Kind::GitLab);
+}
+
+/// Anyone can write a keyed comment's key line in a comment of their own:
+/// that must not make the executor think the notice was posted. Only the
+/// tracker's own comment with the key counts, so a second run posts nothing.
+fn a_key_line_written_by_someone_else_does_not_silence_a_notice(kind: Kind) {
+    use umd_release::plan::{Action, IssueRef, Plan, once, once_key};
+    let rig = Rig::new(kind);
+    let notice = once(
+        "@janedoe: this submission is **Delayed**",
+        "#1 the stage entry",
+    );
+    let key = once_key(&notice).unwrap().to_string();
+    rig.backend
+        .tracker_as("mallory")
+        .create_comment("mallory", 1, &format!("nothing to see\n{key}"))
+        .unwrap();
+    let plan = Plan {
+        actions: vec![Action::Comment {
+            number: IssueRef::Existing(1),
+            body: notice.clone(),
+        }],
+    };
+    let posted = || rig.comments().iter().filter(|c| c.body == notice).count();
+    for _ in 0..2 {
+        umd_release::process::apply(&*rig.tracker(), "umd-release", &plan).unwrap();
+        assert_eq!(posted(), 1, "{:#?}", rig.comments());
+    }
+}
+
+#[test]
+fn a_key_line_written_by_someone_else_does_not_silence_a_notice_on_github() {
+    a_key_line_written_by_someone_else_does_not_silence_a_notice(Kind::GitHub);
+}
+
+#[test]
+fn a_key_line_written_by_someone_else_does_not_silence_a_notice_on_gitlab() {
+    a_key_line_written_by_someone_else_does_not_silence_a_notice(Kind::GitLab);
 }

@@ -29,20 +29,7 @@ on_all!(
     a_state_block_edited_to_ready_is_left_out_of_the_announcement,
 );
 
-/// Scenarios of what a forge delivers: payloads name a repository and a
-/// comment id; the embedded tracker takes events as flags, which name neither.
-macro_rules! on_forges {
-    ($($name:ident),* $(,)?) => {
-        mod forges_github {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitHub)) })*
-        }
-        mod forges_gitlab {
-            $(#[test] fn $name() { super::$name(&super::Rig::new(super::Kind::GitLab)) })*
-        }
-    };
-}
-
-on_forges!(
+on_forges!(Rig:
     an_event_from_another_repository_is_refused,
     a_redelivered_comment_is_handled_once,
 );

@@ -118,20 +118,7 @@ on_all!(
     an_open_duplicate_left_by_a_failed_racer_is_closed_by_the_next_sweep,
 );
 
-/// Scenarios of someone other than the tracker opening issues: the embedded
-/// tracker has no such someone (only this tool writes its store).
-macro_rules! on_forges {
-    ($($name:ident),* $(,)?) => {
-        mod forges_github {
-            $(#[test] fn $name() { super::$name(&super::Forge::new(super::Kind::GitHub)) })*
-        }
-        mod forges_gitlab {
-            $(#[test] fn $name() { super::$name(&super::Forge::new(super::Kind::GitLab)) })*
-        }
-    };
-}
-
-on_forges!(a_forged_submission_issue_is_never_adopted_nor_counted);
+on_forges!(Forge: a_forged_submission_issue_is_never_adopted_nor_counted);
 
 fn dist() -> PathBuf {
     demo_dir().join("dist")

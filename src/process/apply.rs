@@ -86,14 +86,9 @@ pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied,
                 if !edited {
                     // A status comment posted by a run whose answer was lost
                     // is the tracker's own comment with the marker: edit it.
-                    let me = tracker.identity()?;
-                    let me = me.as_deref().unwrap_or(crate::labels::TOOL_LOGIN);
                     let lost = comments(tracker, &mut seen, number)?
                         .iter()
-                        .find(|c| {
-                            c.author.eq_ignore_ascii_case(me)
-                                && c.body.starts_with(crate::pipeline::sweep::STATUS_MARKER)
-                        })
+                        .find(|c| c.body.starts_with(crate::pipeline::sweep::STATUS_MARKER))
                         .map(|c| c.id);
                     let id = match lost {
                         Some(id) => tracker.update_comment(actor, number, id, body)?.id,
@@ -108,7 +103,9 @@ pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied,
     Ok(applied)
 }
 
-/// The comments of issue `number`, listed once per plan.
+/// The tracker's own comments on issue `number`, listed once per plan:
+/// only they can say a keyed comment was posted, since anyone can write
+/// its key line in a comment of their own.
 fn comments<'a>(
     tracker: &dyn Tracker,
     seen: &'a mut std::collections::BTreeMap<u64, Vec<Comment>>,
@@ -116,7 +113,12 @@ fn comments<'a>(
 ) -> Result<&'a [Comment], TrackerError> {
     Ok(match seen.entry(number) {
         std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::btree_map::Entry::Vacant(e) => e.insert(tracker.list_comments(number)?),
+        std::collections::btree_map::Entry::Vacant(e) => {
+            let me = tracker.identity()?;
+            let mut own = tracker.list_comments(number)?;
+            own.retain(|c| super::is_tracker(&c.author, me.as_deref()));
+            e.insert(own)
+        }
     })
 }
 

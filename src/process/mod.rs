@@ -144,7 +144,13 @@ pub(crate) fn unknown_policy(key: &Key) -> TrackerError {
 /// submission, an announcement or a review. Anyone may open an issue that
 /// copies a marker and a state block; the forge records who did.
 pub(crate) fn opened_by_tracker(issue: &Issue, identity: Option<&str>) -> bool {
-    identity.is_none_or(|me| issue.author.eq_ignore_ascii_case(me))
+    is_tracker(&issue.author, identity)
+}
+
+/// Whether `login` is the tracker's identity (anyone on the embedded
+/// tracker, which nobody else writes).
+pub(crate) fn is_tracker(login: &str, identity: Option<&str>) -> bool {
+    identity.is_none_or(|me| login.eq_ignore_ascii_case(me))
 }
 
 /// The issues of a listing that the tracker itself opened.

@@ -273,12 +273,16 @@ pub(crate) fn converge(tracker: &dyn Tracker, issues: &[Issue]) -> Result<Plan, 
     if open.len() < 2 {
         return Ok(Plan::default());
     }
+    // People's comments are linked from the survivor; only the tracker's
+    // own say that a duplicate was already announced.
     let mut comments = BTreeMap::new();
     for i in &open {
         comments.insert(i.number, tracker.list_comments(i.number)?);
     }
+    let me = tracker.identity()?;
+    let tool = |login: &str| super::is_tracker(login, me.as_deref());
     let refs: Vec<&Issue> = issues.iter().collect();
-    Ok(submission::dedupe(&refs, &comments, &super::is_bot))
+    Ok(submission::dedupe(&refs, &comments, &super::is_bot, &tool))
 }
 
 /// Files one desired submission: plan from what exists, apply, and converge

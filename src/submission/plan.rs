@@ -219,20 +219,25 @@ fn duplicate_marker(dup: u64) -> String {
 /// before closing its copy), the lowest number survives; the plan closes the
 /// others as duplicates and, where people commented on one, links those
 /// comments from the survivor. Every run computes the same survivor, so they
-/// converge. `comments` holds the comments of the open issues, by number.
+/// converge. `comments` holds the comments of the open issues, by number;
+/// `is_bot` tells people from bots, and only a comment by `is_tool` (the
+/// tracker) says a duplicate was already announced, since anyone can copy
+/// the marker into a comment of their own.
 pub fn dedupe(
     existing: &[&Issue],
     comments: &std::collections::BTreeMap<u64, Vec<crate::issue::Comment>>,
     is_bot: &dyn Fn(&str) -> bool,
+    is_tool: &dyn Fn(&str) -> bool,
 ) -> Plan {
     let open: Vec<&&Issue> = existing.iter().filter(|i| i.open).collect();
     let Some(keep) = open.first() else {
         return Plan::default();
     };
     let said = |number: u64, marker: &str| {
-        comments
-            .get(&number)
-            .is_some_and(|cs| cs.iter().any(|c| c.body.contains(marker)))
+        comments.get(&number).is_some_and(|cs| {
+            cs.iter()
+                .any(|c| is_tool(&c.author) && c.body.contains(marker))
+        })
     };
     let mut actions = Vec::new();
     for dup in open.iter().skip(1) {

@@ -27,6 +27,22 @@ macro_rules! on_all {
     };
 }
 
+/// Runs each scenario on the fake GitHub and the fake GitLab only (what a
+/// forge records or delivers: issue authors, payload repositories, comment
+/// ids), as `forges_github::name` and `forges_gitlab::name`; `$fixture` is
+/// the type whose `new(Kind)` sets a scenario up (`Rig`, a file's `Forge`).
+#[macro_export]
+macro_rules! on_forges {
+    ($fixture:ident: $($name:ident),* $(,)?) => {
+        mod forges_github {
+            $(#[test] fn $name() { super::$name(&super::$fixture::new(super::Kind::GitHub)) })*
+        }
+        mod forges_gitlab {
+            $(#[test] fn $name() { super::$name(&super::$fixture::new(super::Kind::GitLab)) })*
+        }
+    };
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

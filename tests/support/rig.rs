@@ -310,7 +310,15 @@ impl Rig {
             now: RefCell::new(T0.into()),
             human: RefCell::new(Vec::new()),
         };
-        let repo = demo_repo(rig.tmp.path());
+        demo_repo(rig.tmp.path());
+        let r = run(&mut rig.submit());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        rig
+    }
+
+    /// `submit` of the demo product's v1.4.0 to CMD-OS 1, as [`Rig::new`] ran it.
+    pub fn submit(&self) -> Command {
+        let repo = self.tmp.path().join("repo");
         let registry = super::manifest_dir().join("examples/tracker/products");
         let dist = demo_dir().join("dist");
         let mut args = vec![
@@ -324,12 +332,10 @@ impl Rig {
             "--tag",
             "v1.4.0",
         ];
-        if kind == Kind::Local {
+        if self.kind() == Kind::Local {
             args.extend(["--registry", registry.to_str().unwrap()]);
         }
-        let r = run(&mut rig.cmd(&args));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        rig
+        self.cmd(&args)
     }
 
     pub fn kind(&self) -> Kind {
