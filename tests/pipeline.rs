@@ -27,6 +27,8 @@ on_all!(
     a_request_left_unfiled_is_flagged_delayed_once,
     a_rejection_closes_the_submission_and_tells_the_provider,
     a_state_block_edited_to_ready_is_left_out_of_the_announcement,
+    a_state_block_edited_forward_is_rebuilt_by_the_next_label_event,
+    a_sweep_acts_on_the_recorded_history_not_an_edited_one,
 );
 
 on_forges!(Rig:
@@ -855,4 +857,116 @@ fn a_state_block_edited_to_ready_is_left_out_of_the_announcement(rig: &Rig) {
         "{}",
         r.stderr
     );
+}
+
+/// A writer adds steps the forge never recorded to the state block (as
+/// mallory: on a forge the edit is theirs, not the tracker's).
+fn forge_steps(rig: &Rig, steps: &[(umd_release::stage::Stage, &str, i64)]) {
+    use umd_release::submission::{Transition, compose, parse};
+    let issue = rig.issue();
+    let body = parse(&issue.body).unwrap();
+    let mut state = body.state.clone().unwrap();
+    let since = state.history.last().unwrap().at;
+    for (stage, actor, minutes) in steps {
+        state.history.push(Transition {
+            stage: *stage,
+            at: since + time::Duration::minutes(*minutes),
+            actor: actor.to_string(),
+        });
+    }
+    let forged = compose(&body.key, &body.generated, &state, &body.outside);
+    rig.backend
+        .tracker_as("mallory")
+        .update_issue("mallory", 1, None, Some(&forged), None)
+        .unwrap();
+}
+
+/// The state block edited to say staged rollout happened and bob made it
+/// ready, and the label set to match: the label event finds those steps
+/// unrecorded, rebuilds the state to Verification (what the label events
+/// bear out), puts the label back and says so once.
+fn a_state_block_edited_forward_is_rebuilt_by_the_next_label_event(rig: &Rig) {
+    use umd_release::stage::Stage;
+    rig.label("alice", "verification");
+    forge_steps(
+        rig,
+        &[
+            (Stage::StagedRollout, "alice", 60),
+            (Stage::ReadyForRelease, "bob", 9 * 24 * 60),
+        ],
+    );
+    let ready = "state:ready-for-release".to_string();
+    rig.backend
+        .tracker_as("mallory")
+        .add_labels("mallory", 1, std::slice::from_ref(&ready))
+        .unwrap();
+    let r = rig.track("mallory", Ev::Labeled(&ready));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("warning: #1: state rebuilt from the forge's label events: Staged Rollout by alice is in the state block, but the forge records no one adding `state:staged-rollout` then"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("put back to Verification"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(rig.stages(), ["state:verification"]);
+    let state = rig.state();
+    assert_eq!(state.stage(), Stage::Verification);
+    assert_eq!(state.history.len(), 2, "{:?}", state.history);
+    let told: Vec<String> = rig
+        .said()
+        .into_iter()
+        .filter(|c| c.contains("rebuilt this submission's state"))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:#?}");
+    assert!(
+        told[0].contains("It is in **Verification** again"),
+        "{}",
+        told[0]
+    );
+    // Rebuilt, the history agrees with the forge: the next event changes nothing.
+    let comments = rig.comments();
+    let r = rig.track("alice", Ev::Labeled("state:verification"));
+    assert!(!r.stdout.contains("rebuilt"), "{}", r.stdout);
+    assert_eq!(rig.comments(), comments);
+}
+
+/// A writer back-dates the submission into Staged Rollout in the state block,
+/// so that a sweep would remind the Early Adopters and move things on: the
+/// sweep checks the history before it writes, finds the step unrecorded and
+/// rebuilds the state, with no reminder.
+fn a_sweep_acts_on_the_recorded_history_not_an_edited_one(rig: &Rig) {
+    use umd_release::stage::Stage;
+    rig.label("alice", "verification");
+    forge_steps(rig, &[(Stage::StagedRollout, "alice", 60)]);
+    rig.at("2026-11-05T09:00:00Z");
+    let r = rig.sweep();
+    assert!(
+        r.stdout
+            .contains("state rebuilt from the label events: Staged Rollout by alice"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(rig.state().stage(), Stage::Verification);
+    assert_eq!(rig.stages(), ["state:verification"]);
+    let said = rig.said();
+    assert!(
+        said.iter()
+            .all(|c| !c.contains("Early Adopter") && !c.contains("Delayed")),
+        "{said:#?}"
+    );
+    assert_eq!(
+        said.iter()
+            .filter(|c| c.contains("rebuilt this submission's state"))
+            .count(),
+        1,
+        "{said:#?}"
+    );
+    let comments = rig.comments();
+    let r = rig.sweep();
+    assert!(r.stdout.contains("changed 0 submission(s)"), "{}", r.stdout);
+    assert_eq!(rig.comments(), comments, "a second sweep posts nothing");
 }

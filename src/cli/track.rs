@@ -237,7 +237,8 @@ pub fn print_moved(number: u64, actor: &str, handled: Option<Handled>, dry_run: 
         print(&format!("#{number} is not a submission: nothing to do\n"))?;
         return Ok(0);
     };
-    let mut out = match &h.decision {
+    let mut out = rebuilt_warnings(number, &h.rebuilt);
+    out += &match &h.decision {
         Decision::Nothing => format!("#{number}: labels agree with the recorded stage\n"),
         Decision::Accept { from, to } => format!(
             "#{number}: {} from {} to {} by {actor}\n",
@@ -264,6 +265,14 @@ pub fn print_moved(number: u64, actor: &str, handled: Option<Handled>, dry_run: 
     Ok(0)
 }
 
+/// One warning per step of a hand-edited state block that the forge does not record.
+fn rebuilt_warnings(number: u64, rebuilt: &[String]) -> String {
+    rebuilt
+        .iter()
+        .map(|w| format!("warning: #{number}: state rebuilt from the forge's label events: {w}\n"))
+        .collect()
+}
+
 /// What a comment's commands did, as `track` and `comment` print it.
 /// With a plan (a dry run), also what would be changed.
 pub fn print_commented(
@@ -282,6 +291,7 @@ pub fn print_commented(
         print(&out)?;
         return Ok(0);
     };
+    out.push_str(&rebuilt_warnings(number, &h.rebuilt));
     if h.repeated {
         out.push_str(&format!(
             "#{number}: this comment was handled when it was first delivered: nothing to do\n"

@@ -201,10 +201,7 @@ fn verified(
     ready: Vec<announce::Candidate>,
 ) -> Result<(Vec<announce::Candidate>, Vec<String>)> {
     let me = tracker.identity()?;
-    let is_tool = |a: &str| {
-        me.as_deref()
-            .map_or(a == labels::TOOL_LOGIN, |m| a.eq_ignore_ascii_case(m))
-    };
+    let is_tool = |a: &str| super::is_tool(a, me.as_deref());
     let mut kept = Vec::new();
     let mut left_out = Vec::new();
     for c in ready {

@@ -182,6 +182,50 @@ pub(crate) fn state_of(issue: &Issue, body: &submission::Body) -> submission::St
     })
 }
 
+/// Whether a label event's actor wrote with the tracker's token: its
+/// identity, or the tool's login where the forge names none.
+pub(crate) fn is_tool(login: &str, identity: Option<&str>) -> bool {
+    identity.map_or(login == crate::labels::TOOL_LOGIN, |me| {
+        login.eq_ignore_ascii_case(me)
+    })
+}
+
+/// The recorded state of a submission as the forge bears it out: a history
+/// whose steps no label event records (a hand-edited state block) is rebuilt
+/// to the steps that are recorded, with a line for each step dropped. A
+/// history of one step (the filing) costs no request.
+pub(crate) fn checked_state(
+    tracker: &dyn Tracker,
+    issue: &Issue,
+    body: &submission::Body,
+) -> Result<(submission::State, Vec<String>), TrackerError> {
+    let state = state_of(issue, body);
+    if state.history.len() < 2 {
+        return Ok((state, Vec::new()));
+    }
+    let me = tracker.identity()?;
+    let events = tracker.list_events(issue.number)?;
+    Ok(
+        match submission::rebuilt(&state, &events, &|a| is_tool(a, me.as_deref())) {
+            Some(fixed) => fixed,
+            None => (state, Vec::new()),
+        },
+    )
+}
+
+/// The comment telling a submission's followers that its state block was
+/// rebuilt, and why.
+pub(crate) fn rebuilt_notice(state: &submission::State, why: &[String]) -> String {
+    format!(
+        "umd-release rebuilt this submission's state from the forge's label events: the state block in the body records steps the forge does not.\n\n{}\n\nIt is in **{}** again. The block between the umd-release markers is the tool's; a stage moves with its label.",
+        why.iter()
+            .map(|w| format!("- {w}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        state.stage().name()
+    )
+}
+
 /// Reads `products/<name>.yaml` from a registry directory or the tracker itself.
 pub fn registered(
     tracker: &dyn Tracker,

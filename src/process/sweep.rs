@@ -66,9 +66,23 @@ pub fn sweep(
             continue;
         };
         let state = state_of(&issue, &body);
-        let fx = crate::pipeline::sweep::sweep(&issue.labels, &state, &policy, &rules.config, now);
+        let mut fx =
+            crate::pipeline::sweep::sweep(&issue.labels, &state, &policy, &rules.config, now);
         if fx.is_empty() && fx.state == state {
             continue;
+        }
+        // About to write: only from a history the forge's label events bear out.
+        let (checked, rebuilt) = super::checked_state(tracker, &issue, &body)?;
+        if !rebuilt.is_empty() {
+            fx =
+                crate::pipeline::sweep::sweep(&issue.labels, &checked, &policy, &rules.config, now);
+            fx.comments
+                .insert(0, super::rebuilt_notice(&fx.state, &rebuilt));
+            fx.notes.extend(
+                rebuilt
+                    .iter()
+                    .map(|w| format!("state rebuilt from the label events: {w}")),
+            );
         }
         let plan = carry_out(tracker, &issue, &fx, &policy, &rules.config, now, dry_run)?;
         out.push(Swept {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use time::OffsetDateTime;
 
 use super::apply::apply_unless;
-use super::{Result, Rules, state_of, unknown_policy};
+use super::{Result, Rules, unknown_policy};
 use crate::issue::Issue;
 use crate::labels::TOOL_LOGIN;
 use crate::pipeline::Stage;
@@ -119,14 +119,25 @@ pub fn carry_out(
     Ok(plan)
 }
 
+/// A submission as [`submission_of`] reads it.
+struct Read<'r> {
+    body: Body,
+    policy: Cow<'r, Policy>,
+    /// The recorded state, as the forge's label events bear it out.
+    state: State,
+    /// The steps of the state block the forge does not record (it was rebuilt).
+    rebuilt: Vec<String>,
+}
+
 /// The submission an issue holds: its body, the policy that governs it and
-/// its recorded state; `None` for an issue that is not a submission.
-/// An issue someone else opened is never a submission, whatever its body says.
+/// its recorded state checked against the label events; `None` for an issue
+/// that is not a submission. An issue someone else opened is never a
+/// submission, whatever its body says.
 fn submission_of<'r>(
     tracker: &dyn Tracker,
     issue: &Issue,
     rules: &'r Rules,
-) -> Result<Option<(Body, Cow<'r, Policy>, State)>> {
+) -> Result<Option<Read<'r>>> {
     let Some(body) = submission::parse(&issue.body) else {
         return Ok(None);
     };
@@ -136,8 +147,13 @@ fn submission_of<'r>(
     let Some(policy) = rules.policy_of(&body.key) else {
         return Err(unknown_policy(&body.key).into());
     };
-    let state = state_of(issue, &body);
-    Ok(Some((body, policy, state)))
+    let (state, rebuilt) = super::checked_state(tracker, issue, &body)?;
+    Ok(Some(Read {
+        body,
+        policy,
+        state,
+        rebuilt,
+    }))
 }
 
 /// What handling one label change did.
@@ -149,6 +165,8 @@ pub struct Handled {
     pub effect: Effect,
     /// What was done (or, in a dry run, would be).
     pub plan: Plan,
+    /// The state block's steps the forge does not record: it was rebuilt.
+    pub rebuilt: Vec<String>,
 }
 
 /// Handles a label change on `issue` by `actor`: decides from the recorded
@@ -163,7 +181,13 @@ pub fn labels_changed(
     now: OffsetDateTime,
     dry_run: bool,
 ) -> Result<Option<Handled>> {
-    let Some((body, policy, state)) = submission_of(tracker, issue, rules)? else {
+    let Some(Read {
+        body,
+        policy,
+        state,
+        rebuilt,
+    }) = submission_of(tracker, issue, rules)?
+    else {
         return Ok(None);
     };
     // The tool's own changes come back as events: they find labels and history agreeing.
@@ -187,7 +211,12 @@ pub fn labels_changed(
         reason,
         now,
     );
-    let plan = if !fx.is_empty() || fx.state != state {
+    let mut fx = fx;
+    if !rebuilt.is_empty() {
+        fx.comments
+            .insert(0, super::rebuilt_notice(&fx.state, &rebuilt));
+    }
+    let plan = if !fx.is_empty() || fx.state != state || !rebuilt.is_empty() {
         carry_out(tracker, issue, &fx, &policy, &rules.config, now, dry_run)?
     } else {
         Plan::default()
@@ -198,6 +227,7 @@ pub fn labels_changed(
         decision,
         effect: fx,
         plan,
+        rebuilt,
     }))
 }
 
@@ -261,6 +291,8 @@ pub struct Commented {
     pub plan: Plan,
     /// The forge delivered this comment before, and it was handled then.
     pub repeated: bool,
+    /// The state block's steps the forge does not record: it was rebuilt.
+    pub rebuilt: Vec<String>,
 }
 
 /// Whether an event's repository (`owner/repo`, a GitLab project path) is
@@ -306,7 +338,13 @@ pub fn commented(
     if cmds.is_empty() {
         return Ok(None);
     }
-    let Some((body, policy, before)) = submission_of(tracker, issue, rules)? else {
+    let Some(Read {
+        body,
+        policy,
+        state: before,
+        rebuilt,
+    }) = submission_of(tracker, issue, rules)?
+    else {
         return Ok(None);
     };
     let mut state = before.clone();
@@ -317,6 +355,7 @@ pub fn commented(
             outcomes: Vec::new(),
             plan: Plan::default(),
             repeated: true,
+            rebuilt,
         }));
     }
     let roles = if cmds.iter().any(|c| matches!(c, Command::Waive { .. })) {
@@ -343,13 +382,16 @@ pub fn commented(
         })
         .collect();
     let mut fx = Effect::unchanged(&state);
+    if !rebuilt.is_empty() {
+        fx.comments.push(super::rebuilt_notice(&state, &rebuilt));
+    }
     if !refused.is_empty() {
         fx.comments.push(format!(
             "umd-release could not record everything in that comment:\n\n{}",
             refused.join("\n")
         ));
     }
-    let plan = if !fx.is_empty() || state != before {
+    let plan = if !fx.is_empty() || state != before || !rebuilt.is_empty() {
         carry_out(tracker, issue, &fx, &policy, &rules.config, now, dry_run)?
     } else {
         Plan::default()
@@ -360,6 +402,7 @@ pub fn commented(
         outcomes,
         plan,
         repeated: false,
+        rebuilt,
     }))
 }
 

@@ -17,7 +17,7 @@ pub use plan::{Change, base_labels, change_comment, dedupe, matching, plan};
 pub use state::{
     Answer, NOTES_MAX, Note, PackageRef, Release, ReleaseTarget, Report, Site, State, Transition,
 };
-pub use verify::unrecorded;
+pub use verify::{rebuilt, unrecorded};
 
 pub use crate::markdown::neutralize;
 

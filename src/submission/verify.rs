@@ -30,6 +30,46 @@ pub fn unrecorded(state: &State, events: &[Event], is_tool: &dyn Fn(&str) -> boo
     missing
 }
 
+/// The state rebuilt from the forge's record when the recorded history is not
+/// borne out: the history up to its first unrecorded step (the stage the
+/// label events do support), the flags of a stage it no longer reaches
+/// dropped; `None` when every step is recorded. With it, what was wrong.
+pub fn rebuilt(
+    state: &State,
+    events: &[Event],
+    is_tool: &dyn Fn(&str) -> bool,
+) -> Option<(State, Vec<String>)> {
+    let missing = unrecorded(state, events, is_tool);
+    if missing.is_empty() {
+        return None;
+    }
+    let mut rest = events.iter();
+    let kept = 1 + state
+        .history
+        .iter()
+        .skip(1)
+        .take_while(|t| {
+            let label = t.stage.label();
+            rest.by_ref().any(|e| {
+                matches!(&e.kind, EventKind::Labeled { label: l } if *l == label)
+                    && (e.actor.eq_ignore_ascii_case(&t.actor) || is_tool(&e.actor))
+            })
+        })
+        .count();
+    let mut fixed = state.clone();
+    fixed.history.truncate(kept.min(state.history.len()));
+    let stage = fixed.stage();
+    if fixed.delayed.is_some_and(|d| d != stage) {
+        fixed.delayed = None;
+    }
+    if stage != state.stage() {
+        // Reminders and waivers belong to the stage entry that was not recorded.
+        fixed.reminded = false;
+        fixed.waiver = None;
+    }
+    Some((fixed, missing))
+}
+
 #[cfg(test)]
 mod tests {
     use super::unrecorded;
@@ -107,5 +147,29 @@ mod tests {
         );
         // Nothing recorded at all.
         assert_eq!(unrecorded(&s, &[], TOOL).len(), 2);
+    }
+
+    #[test]
+    fn a_forged_history_is_rebuilt_to_what_the_events_bear_out() {
+        let mut s = state(vec![
+            step(Stage::Unverified, "umd-release", 0),
+            step(Stage::Verification, "alice", 5),
+            step(Stage::StagedRollout, "alice", 7),
+            step(Stage::ReadyForRelease, "bob", 9),
+        ]);
+        s.delayed = Some(Stage::ReadyForRelease);
+        s.reminded = true;
+        let events = [
+            labeled(Stage::Verification, "alice", 5),
+            labeled(Stage::ReadyForRelease, "mallory", 9),
+        ];
+        let (fixed, why) = super::rebuilt(&s, &events, TOOL).expect("tampered");
+        assert_eq!(fixed.history, s.history[..2].to_vec());
+        assert_eq!(fixed.stage(), Stage::Verification);
+        assert_eq!(fixed.delayed, None);
+        assert!(!fixed.reminded);
+        assert_eq!(why.len(), 2, "{why:?}");
+        // A history the events bear out is left as it is.
+        assert!(super::rebuilt(&fixed, &events, TOOL).is_none());
     }
 }
