@@ -1,11 +1,14 @@
 //! Every multi-write step is idempotent under a failure at any of its writes:
-//! fail the 1st, 2nd, ... write (refused by a forge in an outage, or carried
-//! out with its answer lost), run again with the forge healed, and the issue
-//! and its comments are exactly those of a run without faults: no notice
-//! lost or repeated, no second status comment.
+//! fail the 1st, 2nd, ... write (refused with 502 by a forge in an outage,
+//! carried out with a 502 answer, carried out on a connection that then goes
+//! silent past the client's timeout, or refused once with 429 and
+//! `Retry-After`), run again with the forge healed, and the issue and its
+//! comments are exactly those of a run without faults: no notice lost or
+//! repeated, no second status comment.
 
 mod support;
 
+use support::fake_http::WriteFailure;
 use support::rig::{Fake, Kind, Rig};
 use support::run;
 
@@ -22,12 +25,34 @@ fn end_state(rig: &Rig) -> (Vec<String>, String, Vec<(String, String)>) {
     (labels, issue.body, comments)
 }
 
-fn fail_writes(rig: &Rig, nth: usize, applied: bool) {
+fn fail_write(rig: &Rig, nth: usize, failure: WriteFailure) {
     match &rig.backend.fake {
-        Fake::GitHub(gh) => gh.fail_writes(nth, 502, applied),
-        Fake::GitLab(gl) => gl.fail_writes(nth, 502, applied),
+        Fake::GitHub(gh) => gh.fail_write(nth, failure),
+        Fake::GitLab(gl) => gl.fail_write(nth, failure),
         Fake::Local => unreachable!("a forge"),
     }
+}
+
+/// The ways one write fails, and the exit codes the failing run may end with.
+const FAILURES: [(WriteFailure, &[i32]); 4] = [
+    // Refused from there on: the run gives up.
+    (WriteFailure::Outage(502), &[3]),
+    // Carried out, the answer lost: given up, or nothing was left to do.
+    (WriteFailure::Lost(502), &[0, 3]),
+    // Carried out, then silence: the client times out (a transport error).
+    (WriteFailure::Dropped, &[0, 3]),
+    // Refused once with `Retry-After: 1`: waited out, and the run goes on.
+    (WriteFailure::RateLimited, &[0]),
+];
+
+/// A rig whose commands time a silent connection out after 4 s (the fake
+/// stays silent for 10; a busy machine may take a second to answer the
+/// others) and wait at most 5 s in all per call.
+fn rig(kind: Kind) -> Rig {
+    let rig = Rig::new(kind);
+    rig.set_env("UMD_RELEASE_HTTP_TIMEOUT", "4");
+    rig.set_env("UMD_RELEASE_MAX_WAIT", "5");
+    rig
 }
 
 fn heal(rig: &Rig) {
@@ -39,9 +64,14 @@ fn heal(rig: &Rig) {
 }
 
 /// Runs `step` on a fresh rig once without faults, then once per write it
-/// makes with that write failing (both ways), repaired by `step` again.
-fn each_write_fails(kind: Kind, prepare: &dyn Fn(&Rig), step: &dyn Fn(&Rig) -> i32) {
-    let clean = Rig::new(kind);
+/// makes with that write failing (each of [`FAILURES`]), repaired by `step`
+/// again. Fresh rigs run a few at a time: a dropped write costs seconds.
+fn each_write_fails(
+    kind: Kind,
+    prepare: &(dyn Fn(&Rig) + Sync),
+    step: &(dyn Fn(&Rig) -> i32 + Sync),
+) {
+    let clean = rig(kind);
     prepare(&clean);
     clean.backend.take_requests();
     assert_eq!(step(&clean), 0);
@@ -56,31 +86,37 @@ fn each_write_fails(kind: Kind, prepare: &dyn Fn(&Rig), step: &dyn Fn(&Rig) -> i
         "the step makes {writes} writes: not a multi-write step"
     );
     let want = end_state(&clean);
-    for nth in 1..=writes {
-        for applied in [false, true] {
-            let rig = Rig::new(kind);
-            prepare(&rig);
-            fail_writes(&rig, nth, applied);
-            let code = step(&rig);
-            heal(&rig);
-            assert!(
-                code == 3 || (applied && code == 0),
-                "write {nth} failing (applied: {applied}) exited {code}"
-            );
-            assert_eq!(step(&rig), 0, "the repair run failed");
-            let got = end_state(&rig);
-            assert_eq!(
-                got, want,
-                "{kind:?}: write {nth} of {writes} failing (applied: {applied}), then a repair run"
-            );
+    let cases: Vec<(usize, WriteFailure, &[i32])> = (1..=writes)
+        .flat_map(|nth| FAILURES.iter().map(move |(f, codes)| (nth, *f, *codes)))
+        .collect();
+    std::thread::scope(|s| {
+        for chunk in cases.chunks(cases.len().div_ceil(4)) {
+            let want = &want;
+            s.spawn(move || {
+                for &(nth, failure, codes) in chunk {
+                    let rig = rig(kind);
+                    prepare(&rig);
+                    fail_write(&rig, nth, failure);
+                    let code = step(&rig);
+                    heal(&rig);
+                    assert!(
+                        codes.contains(&code),
+                        "{kind:?}: write {nth} failing ({failure:?}) exited {code}"
+                    );
+                    assert_eq!(step(&rig), 0, "the repair run failed");
+                    let got = end_state(&rig);
+                    assert_eq!(
+                        &got, want,
+                        "{kind:?}: write {nth} of {writes} failing ({failure:?}), then a repair run"
+                    );
+                }
+            });
         }
-    }
+    });
 }
 
 fn sweep(rig: &Rig) -> i32 {
-    let mut c = rig.cmd(&["sweep"]);
-    c.env("UMD_RELEASE_MAX_WAIT", "1");
-    let r = run(&mut c);
+    let r = run(&mut rig.cmd(&["sweep"]));
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     r.code
 }
@@ -211,8 +247,7 @@ fn tool_side(rig: &Rig, op: Op, comment_id: u64) -> Vec<i32> {
 /// The issue's randomized fault run, bounded and seeded
 /// (`UMD_RELEASE_FAULT_RUNS` steps per forge, 10 by default;
 /// `UMD_RELEASE_FAULT_SEED`): each step a person acts, the tool's handling
-/// meets a fault at a random write (refused from there on, or one applied
-/// with its answer lost), the forge heals, and the handling runs again as a
+/// meets a fault at a random write (one of [`FAILURES`]), the forge heals, and the handling runs again as a
 /// redelivery would, then a sweep. After every step: one open submission,
 /// no notice twice, no panic, one stage label.
 fn randomized(kind: Kind) {
@@ -225,7 +260,7 @@ fn randomized(kind: Kind) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(12);
     let mut rng = Lcg(seed);
-    let rig = Rig::new(kind);
+    let rig = rig(kind);
     let mut day = 2;
     for step in 0..steps {
         let op = OPS[rng.below(OPS.len() as u64) as usize];
@@ -242,8 +277,8 @@ fn randomized(kind: Kind) {
             _ => 0,
         };
         let nth = 1 + rng.below(4) as usize;
-        let applied = rng.below(2) == 1;
-        fail_writes(&rig, nth, applied);
+        let (failure, _) = FAILURES[rng.below(FAILURES.len() as u64) as usize];
+        fail_write(&rig, nth, failure);
         let codes = tool_side(&rig, op, comment_id);
         heal(&rig);
         for code in codes {
@@ -262,7 +297,7 @@ fn randomized(kind: Kind) {
         assert_eq!(
             subs.len(),
             1,
-            "step {step} {op:?} (write {nth}, applied {applied}): {subs:#?}"
+            "step {step} {op:?} (write {nth}, {failure:?}): {subs:#?}"
         );
         let comments = rig.tracker().list_comments(subs[0].number).unwrap();
         let mut keys: Vec<&str> = comments

@@ -10,6 +10,9 @@ use super::http::{Secret, invalid};
 /// How long one call may wait in total unless `UMD_RELEASE_MAX_WAIT` says otherwise.
 pub(crate) const DEFAULT_MAX_WAIT_SECS: u64 = 120;
 
+/// How long one request may take unless `UMD_RELEASE_HTTP_TIMEOUT` says otherwise.
+pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 60;
+
 /// Where a variable's value is looked up.
 pub(crate) trait Lookup: Fn(&str) -> Option<String> {}
 
@@ -48,6 +51,20 @@ impl<F: Lookup> Env<F> {
                     "UMD_RELEASE_MAX_WAIT=`{v}` is not a number of seconds (e.g. 120)"
                 ))
             })?)),
+        }
+    }
+
+    /// `UMD_RELEASE_HTTP_TIMEOUT` (seconds): how long one request may take
+    /// before it counts as a dropped connection (default 60).
+    pub(crate) fn timeout(&self) -> Result<Duration, TrackerError> {
+        match self.var("UMD_RELEASE_HTTP_TIMEOUT") {
+            None => Ok(Duration::from_secs(DEFAULT_TIMEOUT_SECS)),
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+                _ => Err(invalid(format!(
+                    "UMD_RELEASE_HTTP_TIMEOUT=`{v}` is not a number of seconds above 0 (e.g. 60)"
+                ))),
+            },
         }
     }
 

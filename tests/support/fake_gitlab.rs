@@ -598,6 +598,7 @@ impl State {
         let reply = self.route(&ctx, &segs).unwrap_or_else(|e| e);
         match fault {
             Some(Fault::Lose(f)) => injected(f.status, &f.headers),
+            Some(Fault::Stall) => reply.stalled(),
             _ => reply,
         }
     }

@@ -155,10 +155,21 @@ impl<S: Forge> Server<S> {
     /// now) with `status`, as an outage would; with `applied`, only the
     /// `nth` fails, after it was carried out (the answer lost on the way).
     pub fn fail_writes(&self, nth: usize, status: u16, applied: bool) {
+        self.fail_write(
+            nth,
+            if applied {
+                WriteFailure::Lost(status)
+            } else {
+                WriteFailure::Outage(status)
+            },
+        );
+    }
+
+    /// The `nth` write (1-based, counted from now) fails as `failure` says.
+    pub fn fail_write(&self, nth: usize, failure: WriteFailure) {
         self.state().plumbing().failures.1 = Some(WriteFault {
             nth,
-            status,
-            applied,
+            failure,
             seen: 0,
         });
     }
@@ -207,7 +218,18 @@ fn serve<S: Forge>(state: &Mutex<S>, mut rq: tiny_http::Request) {
             resp.add_header(h);
         }
     }
-    let _ = rq.respond(resp);
+    match reply.stall {
+        // Other requests are served meanwhile, as a forge would.
+        Some(d) => {
+            std::thread::spawn(move || {
+                std::thread::sleep(d);
+                let _ = rq.respond(resp);
+            });
+        }
+        None => {
+            let _ = rq.respond(resp);
+        }
+    }
 }
 
 /// A request as a forge sees it.
@@ -274,6 +296,8 @@ pub struct Reply {
     /// Whether the request is charged to its rate-limit bucket (for a forge
     /// that decides it per reply).
     pub charged: bool,
+    /// Answered only after this long (a connection gone silent).
+    pub stall: Option<Duration>,
 }
 
 impl Reply {
@@ -283,7 +307,14 @@ impl Reply {
             headers: Vec::new(),
             body,
             charged: true,
+            stall: None,
         }
+    }
+
+    /// Answered only after [`STALL`]: the client has given up by then.
+    pub fn stalled(mut self) -> Reply {
+        self.stall = Some(STALL);
+        self
     }
 
     /// `v` as JSON, with the forge's JSON `content_type`.
@@ -353,11 +384,28 @@ struct Pending {
 #[derive(Default)]
 pub struct Failures(Vec<Pending>, pub Option<WriteFault>);
 
-/// Writes failing from the `nth` on, or only the `nth` after it was applied.
+/// How the `nth` write fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFailure {
+    /// Refused with this status from the `nth` write on, as in an outage.
+    Outage(u16),
+    /// The `nth` is carried out and its answer lost: this status instead.
+    Lost(u16),
+    /// The `nth` is carried out, then the connection goes silent for
+    /// [`STALL`], past the client's `UMD_RELEASE_HTTP_TIMEOUT`.
+    Dropped,
+    /// The `nth` is refused once with 429 and `Retry-After: 1` (a secondary
+    /// rate limit); sent again, it goes through.
+    RateLimited,
+}
+
+/// How long a dropped write's connection stays silent.
+pub const STALL: Duration = Duration::from_secs(10);
+
+/// The write fault armed by `fail_write`.
 pub struct WriteFault {
     nth: usize,
-    status: u16,
-    applied: bool,
+    failure: WriteFailure,
     seen: usize,
 }
 
@@ -367,6 +415,8 @@ pub enum Fault {
     Refuse(Failure),
     /// Carry it out, then answer with the failure.
     Lose(Failure),
+    /// Carry it out, then answer only after [`STALL`].
+    Stall,
 }
 
 impl Failures {
@@ -394,15 +444,23 @@ impl Failures {
             return None;
         }
         w.seen += 1;
-        let failure = Failure {
-            status: w.status,
-            headers: Vec::new(),
+        let failure = |status: u16, headers: &[(&str, &str)]| Failure {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
-        match (w.applied, w.seen.cmp(&w.nth)) {
-            (false, std::cmp::Ordering::Less) | (true, std::cmp::Ordering::Less) => None,
-            (true, std::cmp::Ordering::Equal) => Some(Fault::Lose(failure)),
-            (true, std::cmp::Ordering::Greater) => None,
-            (false, _) => Some(Fault::Refuse(failure)),
+        use std::cmp::Ordering::*;
+        match (w.failure, w.seen.cmp(&w.nth)) {
+            (_, Less) => None,
+            (WriteFailure::Outage(status), _) => Some(Fault::Refuse(failure(status, &[]))),
+            (_, Greater) => None,
+            (WriteFailure::Lost(status), Equal) => Some(Fault::Lose(failure(status, &[]))),
+            (WriteFailure::Dropped, Equal) => Some(Fault::Stall),
+            (WriteFailure::RateLimited, Equal) => {
+                Some(Fault::Refuse(failure(429, &[("retry-after", "1")])))
+            }
         }
     }
 

@@ -58,6 +58,7 @@ pub mod github {
             repo: REPO.into(),
             auth: Auth::Token(Secret::new(token)),
             max_wait: Duration::from_secs(max_wait_secs),
+            timeout: Duration::from_secs(60),
         }
     }
 
@@ -91,6 +92,7 @@ pub mod gitlab {
             project: PROJECT.into(),
             token: Secret::new(token),
             max_wait: Duration::from_secs(max_wait_secs),
+            timeout: Duration::from_secs(60),
         }
     }
 

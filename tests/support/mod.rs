@@ -174,6 +174,7 @@ pub fn github_tracker(
         repo: "umd-tracker".into(),
         auth: Auth::Token(Secret::new(token)),
         max_wait: std::time::Duration::from_secs(10),
+        timeout: std::time::Duration::from_secs(60),
     })
     .unwrap()
 }

@@ -259,6 +259,7 @@ pub fn gitlab_tracker(gl: &FakeGitLab, token: &str) -> GitLabTracker {
         project: PROJECT.into(),
         token: Secret::new(token),
         max_wait: Duration::from_secs(10),
+        timeout: Duration::from_secs(60),
     })
     .unwrap()
 }
@@ -291,6 +292,8 @@ pub struct Rig {
     now: RefCell<String>,
     /// Comments the scenario wrote as people (`say`), by id.
     human: RefCell<Vec<u64>>,
+    /// More environment for every command (`Rig::set_env`).
+    env: RefCell<Vec<(String, String)>>,
 }
 
 impl Rig {
@@ -309,6 +312,7 @@ impl Rig {
             backend,
             now: RefCell::new(T0.into()),
             human: RefCell::new(Vec::new()),
+            env: RefCell::new(Vec::new()),
         };
         demo_repo(rig.tmp.path());
         let r = run(&mut rig.submit());
@@ -346,7 +350,13 @@ impl Rig {
         let mut c = umd(args);
         c.env("UMD_RELEASE_NOW", &*self.now.borrow());
         self.backend.env(&mut c);
+        c.envs(self.env.borrow().iter().map(|(k, v)| (k, v)));
         c
+    }
+
+    /// Sets `name` for every command the rig runs from now on.
+    pub fn set_env(&self, name: &str, value: &str) {
+        self.env.borrow_mut().push((name.into(), value.into()));
     }
 
     pub fn tracker(&self) -> Box<dyn Tracker> {

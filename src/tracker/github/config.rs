@@ -37,6 +37,8 @@ pub struct GitHubConfig {
     /// The most one call may sleep in total waiting out rate limits and
     /// server errors before it gives up.
     pub max_wait: Duration,
+    /// How long one request may take (reading or writing) before it fails.
+    pub timeout: Duration,
 }
 
 impl GitHubConfig {
@@ -61,6 +63,7 @@ impl GitHubConfig {
         let (owner, repo) = parse_owner_repo(owner_repo)?;
         let api_url = env.api_url(&["GITHUB_API_URL"], DEFAULT_API_URL);
         let max_wait = env.max_wait()?;
+        let timeout = env.timeout()?;
         let auth = match env.token(&TOKEN_VARS[..1]) {
             Some(token) => Auth::Token(token),
             None => match app_from_env(env)? {
@@ -82,6 +85,7 @@ impl GitHubConfig {
             repo,
             auth,
             max_wait,
+            timeout,
         })
     }
 }

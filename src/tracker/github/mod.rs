@@ -98,8 +98,8 @@ impl GitHubTracker {
                 ))
             })?
             .set_connect_timeout(Some(Duration::from_secs(30)))
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .set_write_timeout(Some(Duration::from_secs(60)));
+            .set_read_timeout(Some(config.timeout))
+            .set_write_timeout(Some(config.timeout));
         let built = match &config.auth {
             Auth::Token(token) => builder.personal_token(token.expose().to_string()).build(),
             Auth::App {

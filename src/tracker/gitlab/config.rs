@@ -22,6 +22,8 @@ pub struct GitLabConfig {
     /// The most one call may sleep in total waiting out rate limits and
     /// server errors before it gives up.
     pub max_wait: Duration,
+    /// How long one request may take in all before it fails.
+    pub timeout: Duration,
 }
 
 impl GitLabConfig {
@@ -41,6 +43,7 @@ impl GitLabConfig {
         let project = parse_project(project)?;
         let api_url = env.api_url(&["GITLAB_API_URL", "CI_API_V4_URL"], DEFAULT_API_URL);
         let max_wait = env.max_wait()?;
+        let timeout = env.timeout()?;
         let token = match env.token(&TOKEN_VARS) {
             Some(token) => token,
             None if env.var("CI_JOB_TOKEN").is_some() => {
@@ -59,6 +62,7 @@ impl GitLabConfig {
             project,
             token,
             max_wait,
+            timeout,
         })
     }
 }

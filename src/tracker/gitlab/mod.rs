@@ -136,7 +136,7 @@ impl GitLabTracker {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(30))
-            .timeout(Duration::from_secs(60))
+            .timeout(config.timeout)
             // Never follow a redirect: the token is a custom header, which
             // reqwest would send along to whatever host a redirect names.
             .redirect(reqwest::redirect::Policy::none())

@@ -216,6 +216,7 @@ mod tests {
             project: "example-org/site-info-publisher".into(),
             token: Secret::new("t"),
             max_wait: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
         })
         .unwrap()
     }
