@@ -193,6 +193,27 @@ mod tests {
         assert_eq!(c.api_url, DEFAULT_API_URL);
         assert_eq!(c.auth, Auth::Token(Secret::new("gho_x")));
         assert_eq!(c.max_wait, Duration::from_secs(DEFAULT_MAX_WAIT_SECS));
+        assert_eq!(c.timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn request_timeout_from_the_environment() {
+        let with = |v: &str| {
+            GitHubConfig::from_lookup(
+                "o/r",
+                &lookup(&[("UMD_RELEASE_TOKEN", "t"), ("UMD_RELEASE_HTTP_TIMEOUT", v)]),
+            )
+        };
+        assert_eq!(with("5").unwrap().timeout, Duration::from_secs(5));
+        for bad in ["0", "5s", "-1"] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "UMD_RELEASE_HTTP_TIMEOUT=`{bad}` is not a number of seconds above 0"
+                )),
+                "{err}"
+            );
+        }
     }
 
     #[test]
