@@ -4,6 +4,21 @@
 
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
+/// `UMD_RELEASE_NOW` (RFC 3339, in UTC), the instant a command is replayed
+/// at: its decisions are taken, and the embedded tracker stamps what it
+/// writes, at that instant. `None` when unset; the message says what is wrong.
+pub fn replayed_now() -> Result<Option<OffsetDateTime>, String> {
+    let Some(v) = std::env::var_os("UMD_RELEASE_NOW") else {
+        return Ok(None);
+    };
+    let v = v.to_string_lossy();
+    OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
+        .map(|t| Some(t.to_offset(time::UtcOffset::UTC)))
+        .map_err(|_| {
+            format!("UMD_RELEASE_NOW is `{v}`, not an RFC 3339 time such as 2026-11-23T10:00:00Z; unset it to use the clock")
+        })
+}
+
 /// Whether `d` is a working day: not Saturday, Sunday or a listed holiday.
 pub fn is_working_day(d: Date, holidays: &[Date]) -> bool {
     !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !holidays.contains(&d)

@@ -970,3 +970,39 @@ fn a_sweep_acts_on_the_recorded_history_not_an_edited_one(rig: &Rig) {
     assert!(r.stdout.contains("changed 0 submission(s)"), "{}", r.stdout);
     assert_eq!(rig.comments(), comments, "a second sweep posts nothing");
 }
+
+/// `UMD_RELEASE_NOW` replays a command at another instant on the embedded
+/// tracker too: the issue, its comments and its label events carry that
+/// instant, not the wall clock's.
+#[test]
+fn the_embedded_tracker_stamps_what_it_writes_at_umd_release_now() {
+    use time::format_description::well_known::Rfc3339;
+    let rig = Rig::new(Kind::Local);
+    let t0 = time::OffsetDateTime::parse(support::rig::T0, &Rfc3339).unwrap();
+    assert_eq!(rig.issue().created_at, t0);
+    rig.at("2026-11-04T10:30:00Z");
+    rig.label("alice", "verification");
+    let later = time::OffsetDateTime::parse("2026-11-04T10:30:00Z", &Rfc3339).unwrap();
+    let comments = rig.comments();
+    assert!(!comments.is_empty());
+    assert!(
+        comments
+            .iter()
+            .all(|c| c.created_at == t0 || c.created_at == later),
+        "{comments:#?}"
+    );
+    assert!(
+        comments.iter().any(|c| c.created_at == later),
+        "{comments:#?}"
+    );
+    // The tool's label events (alice's label was added by the test itself,
+    // on the wall clock).
+    let events = rig.tracker().list_events(1).unwrap();
+    let tools: Vec<_> = events.iter().filter(|e| e.actor != "alice").collect();
+    assert!(!tools.is_empty());
+    assert!(
+        tools.iter().all(|e| e.at == t0 || e.at == later),
+        "{events:#?}"
+    );
+    assert_eq!(rig.issue().updated_at, later);
+}

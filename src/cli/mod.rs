@@ -128,15 +128,7 @@ pub fn now() -> time::OffsetDateTime {
 }
 
 pub fn fixed_now() -> anyhow::Result<Option<time::OffsetDateTime>> {
-    let Some(v) = std::env::var_os("UMD_RELEASE_NOW") else {
-        return Ok(None);
-    };
-    let v = v.to_string_lossy();
-    time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
-        .map(|t| Some(t.to_offset(time::UtcOffset::UTC)))
-        .with_context(|| {
-            format!("UMD_RELEASE_NOW is `{v}`, not an RFC 3339 time such as 2026-11-23T10:00:00Z; unset it to use the clock")
-        })
+    umd_release::calendar::replayed_now().map_err(anyhow::Error::msg)
 }
 
 /// Who acts: the given name, else $GITHUB_ACTOR, else the tool itself.

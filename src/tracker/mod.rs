@@ -138,7 +138,15 @@ pub(crate) fn plain_path(path: &str) -> Result<Vec<&str>, TrackerError> {
 /// Opens the tracker named by `spec`, e.g. `local:.umd-tracker`.
 pub fn open(spec: &str) -> Result<Box<dyn Tracker>, TrackerError> {
     Ok(match spec.parse::<Spec>()? {
-        Spec::Local(path) => Box::new(local::LocalTracker::open(path)?),
+        // A replayed command (UMD_RELEASE_NOW) stamps issues and comments at
+        // its instant too; forges stamp with their own clocks.
+        Spec::Local(path) => match crate::calendar::replayed_now().ok().flatten() {
+            Some(t) => {
+                let t = t.replace_nanosecond(0).unwrap_or(t);
+                Box::new(local::LocalTracker::with_clock(path, Box::new(move || t))?)
+            }
+            None => Box::new(local::LocalTracker::open(path)?),
+        },
         Spec::GitHub { owner, repo } => Box::new(github::GitHubTracker::new(
             github::GitHubConfig::from_env(&format!("{owner}/{repo}"))?,
         )?),
