@@ -150,12 +150,12 @@ fn scenario() -> (Rig, PathBuf) {
         "dave",
         "accept NGI_IT-INFN-CNAF",
     );
-    assert!(out.contains("accepted"), "{out}");
+    assert!(out.contains("takes on the staged rollout"), "{out}");
     let out = rig.say(
         "2026-11-03T12:00:00Z",
         "cmd-os-1",
         "dave",
-        &format!("report NGI_IT-INFN-CNAF {REPORT}"),
+        &format!("report NGI_IT-INFN-CNAF {REPORT} ok"),
     );
     assert!(out.contains("reported"), "{out}");
     rig.mv(

@@ -83,7 +83,7 @@ fn move_comment_track_sweep(rig: &Rig) {
     assert!(out.contains("post the status comment on #1"), "{out}");
     // Someone without the role: the dry run says the move would be put back.
     let bad = with(&["move", "--to", "verification", "--as", "mallory"], &SUB);
-    let out = dry(rig, &bad, 0, "would put back to Unverified");
+    let out = dry(rig, &bad, 1, "would put back to Unverified");
     assert!(
         out.contains("remove label state:verification from #1"),
         "{out}"
@@ -91,7 +91,7 @@ fn move_comment_track_sweep(rig: &Rig) {
     real(rig, &mv);
     rig.label("alice", "staged-rollout");
 
-    let say = format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT}");
+    let say = format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT} ok");
     let cm = with(&["comment", "--as", "dave", "--body", &say], &SUB);
     let out = dry(rig, &cm, 0, "dry run: nothing was changed");
     assert!(
@@ -145,7 +145,7 @@ fn announce_publish(rig: &Rig) {
     rig.label("alice", "staged-rollout");
     rig.say(
         "dave",
-        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT}"),
+        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT} ok"),
     );
     rig.at("2026-11-09T10:00:00Z");
     rig.label("bob", "ready-for-release");

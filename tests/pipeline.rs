@@ -20,7 +20,11 @@ on_all!(
     a_skipped_stage_or_two_labels_are_put_back,
     a_late_stage_is_delayed_the_provider_told_and_a_second_sweep_does_nothing,
     early_adopters_are_reminded_then_volunteers_called,
-    sites_answer_for_themselves_only_and_a_rejection_holds_ready,
+    sites_answer_for_themselves_only_and_a_fail_report_holds_ready,
+    a_decline_never_blocks_ready,
+    the_manager_assigns_sites_and_extends_the_exposure,
+    a_delay_explained_by_the_verifier_reaches_the_provider,
+    a_rejection_keeps_its_reason_and_report,
     a_sweep_repairs_a_state_label_removed_by_hand,
     a_state_label_removed_by_hand_is_put_back_by_its_event,
     a_deadline_extended_in_the_policy_lifts_delayed_in_the_one_status_comment,
@@ -162,7 +166,8 @@ fn full_journey_from_unverified_to_released(rig: &Rig) {
     rig.at("2026-11-04T12:00:00Z");
     let r = rig.say("dave", "Thanks, we take it.\naccept NGI_IT-INFN-CNAF");
     assert!(
-        r.stdout.contains("NGI_IT-INFN-CNAF accepted"),
+        r.stdout
+            .contains("NGI_IT-INFN-CNAF takes on the staged rollout"),
         "{}",
         r.stdout
     );
@@ -177,7 +182,7 @@ fn full_journey_from_unverified_to_released(rig: &Rig) {
         "{refusal}"
     );
     rig.at("2026-11-06T12:00:00Z");
-    rig.say("dave", &format!("report NGI_IT-INFN-CNAF {REPORT}"));
+    rig.say("dave", &format!("report NGI_IT-INFN-CNAF {REPORT} ok"));
 
     // Too early: the minimum exposure is 5 days.
     rig.at("2026-11-07T10:00:00Z");
@@ -364,7 +369,171 @@ fn early_adopters_are_reminded_then_volunteers_called(rig: &Rig) {
     assert!(rig.sweep().stdout.contains("changed 0"));
 }
 
-fn sites_answer_for_themselves_only_and_a_rejection_holds_ready(rig: &Rig) {
+/// A site that declines (`reject NGI-Site`) takes no test on: it never holds
+/// the release (seed "Staged Rollout": acknowledge with accept or reject).
+fn a_decline_never_blocks_ready(rig: &Rig) {
+    rig.label("alice", "verification");
+    rig.label("alice", "staged-rollout");
+    let r = rig.say("erin", "reject NGI_DE-SCAI");
+    assert!(
+        r.stdout.contains("NGI_DE-SCAI declines the staged rollout"),
+        "{}",
+        r.stdout
+    );
+    rig.say(
+        "dave",
+        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT} ok"),
+    );
+    rig.at("2026-11-20T09:00:00Z");
+    let r = rig.label("bob", "ready-for-release");
+    assert!(
+        r.stdout
+            .contains("moved from Staged Rollout to Ready for release"),
+        "{}",
+        r.stdout
+    );
+    let status = rig.status().pop().unwrap();
+    assert!(status.contains("**Status:** Ready for release"), "{status}");
+}
+
+const SCAI_REPORT: &str =
+    "https://documents.egi.eu/ea-NGI_DE-SCAI-CMD-OS-site-info-publisher-1.4.0.odt";
+
+/// The staged-rollout manager (bob) assigns a site the card did not propose,
+/// which is called then and there, and unassigns one; `extend 2` moves the
+/// earliest Ready for release two days on.
+fn the_manager_assigns_sites_and_extends_the_exposure(rig: &Rig) {
+    rig.label("alice", "verification");
+    rig.label("alice", "staged-rollout");
+    let r = rig.say("dave", "assign NGI_FR-IN2P3");
+    assert!(
+        r.stdout.contains("refused") && r.stdout.contains("staged-rollout-manager role"),
+        "{}",
+        r.stdout
+    );
+    let before = rig.said().len();
+    let r = rig.say("bob", "assign NGI_FR-IN2P3\nextend 2");
+    assert!(
+        r.stdout.contains("#1: assigned NGI_FR-IN2P3"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("exposure extended by 2 day(s)"),
+        "{}",
+        r.stdout
+    );
+    let said = rig.said();
+    assert_eq!(said.len(), before + 1, "{said:#?}");
+    assert!(
+        said.last()
+            .unwrap()
+            .starts_with("@fay: NGI_FR-IN2P3 is assigned to the staged rollout"),
+        "{}",
+        said.last().unwrap()
+    );
+    let status = rig.status().pop().unwrap();
+    assert!(
+        status
+            .contains("Early Adopter sites assigned: NGI_DE-SCAI, NGI_FR-IN2P3, NGI_IT-INFN-CNAF."),
+        "{status}"
+    );
+    assert!(
+        status.contains("the subject `Staged Rollout: site-info-publisher 1.4.0`"),
+        "{status}"
+    );
+    rig.say("bob", "unassign NGI_IT-INFN-CNAF");
+    assert_eq!(
+        rig.state().assigned,
+        Some(vec!["NGI_DE-SCAI".to_string(), "NGI_FR-IN2P3".to_string()])
+    );
+    rig.say(
+        "fay",
+        "accept NGI_FR-IN2P3\nreport NGI_FR-IN2P3 https://documents.egi.eu/ea-NGI_FR-IN2P3-CMD-OS-site-info-publisher-1.4.0.pdf ok",
+    );
+    // 5 days of exposure would be enough on the 8th; 7 are needed.
+    rig.at("2026-11-08T09:30:00Z");
+    let r = rig.label("bob", "ready-for-release");
+    assert!(
+        r.stdout
+            .contains("(7 days: the minimum of 5 and 2 more by a manager)"),
+        "{}",
+        r.stdout
+    );
+    rig.at("2026-11-10T09:30:00Z");
+    let r = rig.label("bob", "ready-for-release");
+    assert!(
+        r.stdout
+            .contains("moved from Staged Rollout to Ready for release"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A verifier explains a delay (`delay REASON`): once the submission is
+/// Delayed, the provider is told the explanation, and the status shows it.
+fn a_delay_explained_by_the_verifier_reaches_the_provider(rig: &Rig) {
+    rig.label("alice", "verification");
+    let r = rig.say("dave", "delay waiting for the site");
+    assert!(r.stdout.contains("refused"), "{}", r.stdout);
+    rig.at("2026-11-10T09:00:00Z");
+    rig.sweep();
+    assert!(rig.issue().labels.contains(&"delayed".to_string()));
+    let r = rig.say(
+        "alice",
+        "delay the test bed is being upgraded <b>this week</b>",
+    );
+    assert!(
+        r.stdout.contains("delay explained by alice"),
+        "{}",
+        r.stdout
+    );
+    let told = rig.said().pop().unwrap();
+    assert!(
+        told.starts_with("@janedoe: the delay of this submission is explained by alice: the test bed is being upgraded &lt;b&gt;this week&lt;/b&gt;"),
+        "{told}"
+    );
+    let status = rig.status().pop().unwrap();
+    assert!(
+        status.contains("alice explains the delay: the test bed is being upgraded"),
+        "{status}"
+    );
+}
+
+/// `move --to rejected --reason` keeps the reason and the test report link,
+/// and the provider's notice carries both.
+fn a_rejection_keeps_its_reason_and_report(rig: &Rig) {
+    rig.label("alice", "verification");
+    let r = run(&mut rig.cmd(&[
+        "move",
+        "--submission",
+        "site-info-publisher@1.4.0",
+        "--distribution",
+        "cmd-os-1",
+        "--to",
+        "rejected",
+        "--as",
+        "alice",
+        "--reason",
+        "the BDII crashes on start; report: https://documents.egi.eu/qc-site-info-publisher-1.4.0.pdf",
+    ]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let told = rig.said().pop().unwrap();
+    assert!(
+        told.contains(
+            "was **rejected** in Verification by alice. The reason: the BDII crashes on start"
+        ) && told
+            .contains("The test report: https://documents.egi.eu/qc-site-info-publisher-1.4.0.pdf"),
+        "{told}"
+    );
+    let rejection = rig.state().rejection.unwrap();
+    assert_eq!(
+        rejection.report.as_deref(),
+        Some("https://documents.egi.eu/qc-site-info-publisher-1.4.0.pdf")
+    );
+}
+
+fn sites_answer_for_themselves_only_and_a_fail_report_holds_ready(rig: &Rig) {
     rig.label("alice", "verification");
     rig.label("alice", "staged-rollout");
     let r = rig.say("erin", "accept NGI_IT-INFN-CNAF");
@@ -376,15 +545,30 @@ fn sites_answer_for_themselves_only_and_a_rejection_holds_ready(rig: &Rig) {
     );
     rig.say(
         "dave",
-        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT}"),
+        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT} ok"),
     );
-    rig.say("erin", "reject NGI_DE-SCAI");
+    let r = rig.say(
+        "erin",
+        &format!("accept NGI_DE-SCAI\nreport NGI_DE-SCAI {SCAI_REPORT} fail\nggus NGI_DE-SCAI https://helpdesk.ggus.eu/#ticket/zoom/123"),
+    );
+    assert!(
+        r.stdout.contains("NGI_DE-SCAI linked GGUS ticket"),
+        "{}",
+        r.stdout
+    );
     rig.at("2026-11-20T09:00:00Z");
     let r = rig.label("bob", "ready-for-release");
     assert!(
-        r.stdout.contains("a rejection by NGI_DE-SCAI"),
+        r.stdout
+            .contains("the `fail` report of NGI_DE-SCAI to be answered"),
         "{}",
         r.stdout
+    );
+    let status = rig.status().pop().unwrap();
+    assert!(
+        status.contains("- NGI_DE-SCAI: takes it on; report [ea-NGI_DE-SCAI-CMD-OS-site-info-publisher-1.4.0.odt]")
+            && status.contains("(fail); GGUS https://helpdesk.ggus.eu/#ticket/zoom/123"),
+        "{status}"
     );
     // A comment without a command costs nothing and changes nothing.
     let before = rig.issue();
@@ -563,7 +747,8 @@ fn move_and_comment_commands_work_on_the_embedded_tracker() {
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout.contains("NGI_IT-INFN-CNAF accepted"),
+        r.stdout
+            .contains("NGI_IT-INFN-CNAF takes on the staged rollout"),
         "{}",
         r.stdout
     );
@@ -582,6 +767,25 @@ fn move_and_comment_commands_work_on_the_embedded_tracker() {
         rig.state().waiver.unwrap().text,
         "security fix; verified on the testbed"
     );
+    // Refused: `move` and `comment` exit 1 (a script sees it), having said why.
+    let r = mv("released", "dave", &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("put back to Ready for release"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&mut rig.cmd(&[
+        "comment",
+        "--submission",
+        "site-info-publisher@1.4.0",
+        "--as",
+        "dave",
+        "--body",
+        "extend 3",
+    ]));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("refused:"), "{}", r.stdout);
 }
 
 #[test]

@@ -21,7 +21,7 @@ fn ready(rig: &Rig) {
     rig.label("alice", "staged-rollout");
     rig.say(
         "dave",
-        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT}"),
+        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT} ok"),
     );
     rig.at("2026-11-09T10:00:00Z");
     let r = rig.label("bob", "ready-for-release");
@@ -390,7 +390,9 @@ fn candidates() -> Vec<Candidate> {
                         file: "ea-NGI_IT-INFN-CNAF-CMD-x-2.0.0.odt".into(),
                         actor: "dave".into(),
                         at,
+                        verdict: Default::default(),
                     }],
+                    ggus: vec![],
                 },
             )]
             .into(),

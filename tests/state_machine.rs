@@ -47,7 +47,9 @@ fn step() -> impl Strategy<Value = Step> {
     let comment = prop_oneof![
         site.clone().prop_map(|s| format!("accept {s}")),
         site.clone().prop_map(|s| format!("reject {s}")),
-        site.prop_map(|s| format!("report {s} https://documents.egi.eu/ea-{s}-CMD-demo-1.0.0.odt")),
+        (site, proptest::sample::select(vec!["ok", "issues", "fail"])).prop_map(|(s, v)| format!(
+            "report {s} https://documents.egi.eu/ea-{s}-CMD-demo-1.0.0.odt {v}"
+        )),
         Just("waive tested enough".to_string()),
         Just("just a remark".to_string()),
     ];
@@ -115,12 +117,20 @@ fn check_invariants(t: &LocalTracker, before: &State, config: &TrackerConfig, po
             ready.at - start >= Duration::days(5),
             "Ready before the minimum exposure"
         );
+        use umd_release::submission::Verdict;
         assert!(
             after
                 .sites
                 .values()
-                .any(|s| s.answer.as_ref().is_some_and(|a| a.accepted) && !s.reports.is_empty()),
-            "Ready without an accepting site with a report"
+                .any(|s| s.verdict() == Some(Verdict::Ok)),
+            "Ready without an `ok` report"
+        );
+        assert!(
+            after
+                .sites
+                .values()
+                .all(|s| s.verdict() != Some(Verdict::Fail)),
+            "Ready over a standing `fail` report"
         );
     }
     assert_eq!(issue.open, after.stage().is_open(), "closed iff final");
@@ -226,7 +236,7 @@ fn scripted_walk_reaches_released() {
     };
     label("alice", Stage::Verification, now);
     label("alice", Stage::StagedRollout, now);
-    let text = "accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF https://d.org/ea-NGI_IT-INFN-CNAF-CMD-demo-1.0.0.odt";
+    let text = "accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF https://d.org/ea-NGI_IT-INFN-CNAF-CMD-demo-1.0.0.odt ok";
     let remark = track::Remark {
         id: 0,
         author: "dave",

@@ -40,7 +40,7 @@ fn every_template_over_two_distributions_and_several_stages() {
     rig.label("alice", "staged-rollout");
     rig.say(
         "dave",
-        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT}"),
+        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT} ok"),
     );
     rig.at("2026-11-09T10:00:00Z");
     rig.label("bob", "ready-for-release");

@@ -49,5 +49,6 @@ pub fn run(args: CommentArgs) -> Outcome {
         issue.number,
         handled.as_ref(),
         args.dry_run.then_some(&plan),
+        1,
     )
 }

@@ -19,7 +19,7 @@ pub struct MoveArgs {
     /// Who moves it (checked against the roles in the tracker configuration)
     #[arg(long = "as", value_name = "USER")]
     actor: String,
-    /// A written reason for finishing staged rollout without the usual exposure, report or acceptance
+    /// A written reason: for Ready for release, why staged rollout finishes without its usual conditions (a waiver); for Rejected, why (with the test report's https link), told to the provider
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
     /// Print what the move would change, and change nothing
@@ -51,5 +51,5 @@ pub fn run(args: MoveArgs) -> Outcome {
         now(),
         args.dry_run,
     )?;
-    print_moved(issue.number, &args.actor, handled, args.dry_run)
+    print_moved(issue.number, &args.actor, handled, args.dry_run, 1)
 }

@@ -147,7 +147,7 @@ pub fn run(args: TrackArgs) -> Outcome {
             ours(&*tracker, &ev)?;
             let rules = args.pipeline.rules(&*tracker)?;
             let handled = label_event(&*tracker, ev.issue, &ev.actor, &rules, now(), dry_run)?;
-            return print_moved(ev.issue, &ev.actor, handled, dry_run);
+            return print_moved(ev.issue, &ev.actor, handled, dry_run, 0);
         }
         EventKind::Comment { id, body } => {
             if umd_release::pipeline::rollout::commands(body).is_empty() {
@@ -228,11 +228,18 @@ pub fn comment(
     }
     let handled = comment_event(tracker, number, remark, rules, now(), dry_run)?;
     let plan = handled.as_ref().filter(|_| dry_run).map(|h| &h.plan);
-    print_commented(number, handled.as_ref(), plan)
+    print_commented(number, handled.as_ref(), plan, 0)
 }
 
-/// What a label change did, as `track` and `move` print it.
-pub fn print_moved(number: u64, actor: &str, handled: Option<Handled>, dry_run: bool) -> Outcome {
+/// What a label change did, as `track` and `move` print it; a move put back
+/// exits with `refused` (`move`: 1; `track`: 0, since the event was handled).
+pub fn print_moved(
+    number: u64,
+    actor: &str,
+    handled: Option<Handled>,
+    dry_run: bool,
+    refused: u8,
+) -> Outcome {
     let Some(h) = handled else {
         print(&format!("#{number} is not a submission: nothing to do\n"))?;
         return Ok(0);
@@ -262,7 +269,10 @@ pub fn print_moved(number: u64, actor: &str, handled: Option<Handled>, dry_run: 
         out.push_str(&repository_transition(&h.key, h.effect.repository)?);
     }
     print(&out)?;
-    Ok(0)
+    Ok(match h.decision {
+        Decision::Revert { .. } => refused,
+        _ => 0,
+    })
 }
 
 /// One warning per step of a hand-edited state block that the forge does not record.
@@ -274,11 +284,13 @@ fn rebuilt_warnings(number: u64, rebuilt: &[String]) -> String {
 }
 
 /// What a comment's commands did, as `track` and `comment` print it.
-/// With a plan (a dry run), also what would be changed.
+/// With a plan (a dry run), also what would be changed. A command refused
+/// exits with `refused` (`comment`: 1; `track`: 0).
 pub fn print_commented(
     number: u64,
     handled: Option<&Commented>,
     plan: Option<&umd_release::plan::Plan>,
+    refused: u8,
 ) -> Outcome {
     let mut out = String::new();
     if let Some(plan) = plan {
@@ -304,5 +316,6 @@ pub fn print_commented(
         }
     }
     print(&out)?;
-    Ok(0)
+    let any_refused = h.outcomes.iter().any(|o| matches!(o, Said::Refused(_)));
+    Ok(if any_refused { refused } else { 0 })
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::submission::{Answer, Key, Release, Report, Site, Transition, compose};
+use crate::submission::{Answer, Key, Release, Report, Site, Transition, Verdict, compose};
 use time::macros::datetime;
 
 const NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
@@ -89,7 +89,9 @@ fn sample() -> Vec<Issue> {
                 file: "ea-NGI_IT-INFN-CNAF-CMD-OS-site-info-publisher-1.4.0.odt".into(),
                 actor: "dave".into(),
                 at: datetime!(2026-11-10 12:00 UTC),
+                verdict: Verdict::Ok,
             }],
+            ggus: vec![],
         },
     );
     let mut late = state(
@@ -348,14 +350,17 @@ fn issue_text_is_escaped_everywhere() {
                     file: EVIL.into(),
                     actor: EVIL.into(),
                     at: datetime!(2026-11-18 11:00 UTC),
+                    verdict: Verdict::Fail,
                 },
                 Report {
                     url: "javascript:alert(1)".into(),
                     file: EVIL.into(),
                     actor: EVIL.into(),
                     at: datetime!(2026-11-18 11:00 UTC),
+                    verdict: Verdict::Fail,
                 },
             ],
+            ggus: vec![],
         },
     );
     s.release = Some(Release {
@@ -449,7 +454,8 @@ proptest::proptest! {
         s.candidates.push(t(&site));
         s.sites.insert(t(&site), Site {
             answer: Some(Answer { accepted: false, actor: t(&actor), at: NOW }),
-            reports: vec![Report { url: format!("{url}{}", t("")), file: t(&file), actor: t(&actor), at: NOW }],
+            reports: vec![Report { url: format!("{url}{}", t("")), file: t(&file), actor: t(&actor), at: NOW, verdict: Verdict::Issues }],
+            ggus: vec![],
         });
         s.release = Some(Release {
             provider: t(&description),

@@ -93,6 +93,10 @@ pub fn on_labels(
             });
             fx.state.delayed = None;
             fx.state.reminded = false;
+            fx.state.delay_reason = None;
+            if *to == Stage::Rejected {
+                fx.state.rejection = rejection(reason, actor, now);
+            }
             fx.close = !to.is_open();
             fx.notes.push(format!(
                 "moved from {} to {} by {actor}",
@@ -191,9 +195,26 @@ fn arrive(
                 .iter()
                 .map(|c| format!("@{}", c.trim_start_matches('@')))
                 .collect();
+            let why = match &fx.state.rejection {
+                Some(r) => {
+                    let report = match &r.report {
+                        Some(url) => format!(" The test report: {url}"),
+                        None => " The test report, when there is one, follows in a comment.".into(),
+                    };
+                    format!(
+                        " The reason: {}{report}",
+                        crate::markdown::neutralize(&r.reason.text)
+                    )
+                }
+                None => " The reasons are in the comments above.".into(),
+            };
             fx.comments.push(format!(
-                "{}{} {} was **rejected** in {} by {}. The reasons are in the comments above; a fixed release is a new submission.",
-                if who.is_empty() { String::new() } else { format!("{}: ", who.join(" ")) },
+                "{}{} {} was **rejected** in {} by {}.{why} A fixed release is a new submission.",
+                if who.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", who.join(" "))
+                },
                 state.key.product,
                 state.key.version,
                 from.name(),
@@ -202,6 +223,29 @@ fn arrive(
         }
         _ => {}
     }
+}
+
+/// A rejection's written reason (`move --to rejected --reason`), and the
+/// test report: the first https link in it.
+fn rejection(
+    reason: Option<&str>,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Option<crate::submission::Rejection> {
+    let text = reason.map(str::trim).filter(|r| !r.is_empty())?;
+    let report = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "<>()[],.;".contains(c)))
+        .find(|w| w.starts_with("https://") && crate::markdown::host_of(w).is_some())
+        .map(str::to_string);
+    Some(crate::submission::Rejection {
+        reason: crate::submission::Note {
+            text: text.to_string(),
+            actor: actor.trim_start_matches('@').to_string(),
+            at: now,
+        },
+        report,
+    })
 }
 
 /// The call to Early Adopters (seed "Staged Rollout", steps 3 to 6).
@@ -253,12 +297,59 @@ pub fn call(state: &State, policy: &Policy, config: &TrackerConfig) -> String {
     }
     let _ = write!(
         out,
-        "\nWithin {} working day(s), answer on a line of its own `accept NGI-Site` or `reject NGI-Site`. After at least {} days in production, report with `report NGI-Site LINK`, the file named `ea-<NGI>-<Site-name>-<MW stack>-{}-{}.odt` (or .doc, .docx, .pdf).\n",
+        "\nWithin {} working day(s), answer on a line of its own `accept NGI-Site` to take the test on, or `reject NGI-Site` to decline it (another site can take it). After at least {} days in production, report with `report NGI-Site LINK ok|issues|fail`, the file named `ea-<NGI>-<Site-name>-<MW stack>-{}-{}.odt` (or .doc, .docx, .pdf). A problem found goes to GGUS with the subject `{}`; link the ticket here with `ggus NGI-Site TICKET-URL`.\n",
         policy.pipeline.deadlines.ea_ack_working_days,
         policy.pipeline.deadlines.min_exposure_days,
         state.key.product,
-        state.key.version
+        state.key.version,
+        super::rollout::ggus_subject(state)
     );
+    out
+}
+
+/// Who must hear of what a comment changed: sites newly assigned during
+/// Staged Rollout get the call, and the provider a delay's explanation.
+pub fn told(before: &State, after: &State, policy: &Policy, config: &TrackerConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    if after.stage() == Stage::StagedRollout {
+        let was = called_sites(before, config);
+        let new: Vec<&String> = called_sites(after, config)
+            .into_iter()
+            .filter(|s| !was.contains(s))
+            .collect();
+        let who = mentions(config, &new);
+        if !who.is_empty() {
+            let names: Vec<&str> = new.iter().map(|s| s.as_str()).collect();
+            out.push(format!(
+                "{}: {} assigned to the staged rollout of **{} {}** for {}. Answer with `accept NGI-Site` to take the test on or `reject NGI-Site` to decline it, then `report NGI-Site LINK ok|issues|fail`.",
+                who.join(" "),
+                if names.len() == 1 { format!("{} is", names[0]) } else { format!("{} are", names.join(", ")) },
+                after.key.product,
+                after.key.version,
+                policy.name
+            ));
+        }
+    }
+    if after.delayed.is_some()
+        && after.delay_reason != before.delay_reason
+        && let Some(n) = after.delay_explained()
+    {
+        let who: Vec<String> = after
+            .contacts
+            .iter()
+            .map(|c| format!("@{}", c.trim_start_matches('@')))
+            .collect();
+        out.push(format!(
+            "{}the delay of this submission is explained by {}: {}",
+            if who.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", who.join(" "))
+            },
+            n.actor,
+            crate::markdown::neutralize(&n.text)
+        ));
+    }
     out
 }
 

@@ -20,7 +20,11 @@ pub fn stage_deadline(state: &State, policy: &Policy) -> Option<(&'static str, O
     let (what, days) = match state.stage() {
         Stage::Unverified => ("verification to start", d.unverified_days),
         Stage::Verification => ("verification to complete", d.verification_days),
-        Stage::StagedRollout => ("staged rollout to complete", d.staged_rollout_days),
+        // A manager's `extend N` moves the deadline with the exposure.
+        Stage::StagedRollout => (
+            "staged rollout to complete",
+            d.staged_rollout_days + state.extended_days,
+        ),
         _ => return None,
     };
     Some((what, add_days(since, days)))
@@ -116,6 +120,45 @@ pub fn status_text(
             when(due)
         );
     }
+    if let Some(n) = state
+        .delay_explained()
+        .filter(|_| state.delayed == Some(stage))
+    {
+        let _ = writeln!(
+            out,
+            "\n{} explains the delay: {}",
+            n.actor,
+            crate::markdown::neutralize(&n.text)
+        );
+    }
+    if stage == Stage::StagedRollout {
+        let called: Vec<&str> = super::rollout::called_sites(state, config)
+            .into_iter()
+            .map(String::as_str)
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nEarly Adopter sites {}: {}.",
+            if state.assigned.is_some() {
+                "assigned"
+            } else {
+                "called"
+            },
+            if called.is_empty() {
+                "none".to_string()
+            } else {
+                called.join(", ")
+            }
+        );
+        for line in super::rollout::site_lines(state) {
+            let _ = writeln!(out, "- {line}");
+        }
+        let _ = writeln!(
+            out,
+            "\nA problem found goes to GGUS with the subject `{}`, linked here with `ggus NGI-Site TICKET-URL`.",
+            super::rollout::ggus_subject(state)
+        );
+    }
     let waits = waiting_for(state, policy, config, now);
     if !waits.is_empty() {
         out.push_str("\nWaiting for:\n");
@@ -205,8 +248,18 @@ fn flag_delayed(
                 .map(|c| format!("@{}", c.trim_start_matches('@')))
                 .collect();
             let waits = waiting_for(state, policy, config, now);
+            let why = state
+                .delay_explained()
+                .map(|n| {
+                    format!(
+                        "\n\n{} explains: {}",
+                        n.actor,
+                        crate::markdown::neutralize(&n.text)
+                    )
+                })
+                .unwrap_or_default();
             s.comments.push(format!(
-                "{}this submission is **Delayed**: in {}, {what} was due {}. It is waiting for {}.",
+                "{}this submission is **Delayed**: in {}, {what} was due {}. It is waiting for {}.{why}",
                 if who.is_empty() {
                     String::new()
                 } else {
@@ -478,6 +531,7 @@ mod tests {
                     at: datetime!(2026-11-20 11:00 UTC),
                 }),
                 reports: vec![],
+                ggus: vec![],
             },
         );
         let out = sweep(

@@ -358,7 +358,7 @@ pub fn commented(
             rebuilt,
         }));
     }
-    let roles = if cmds.iter().any(|c| matches!(c, Command::Waive { .. })) {
+    let roles = if cmds.iter().any(Command::needs_roles) {
         crate::tracker::roles::roles_of(tracker, &rules.config, author)?
     } else {
         Vec::new()
@@ -385,6 +385,12 @@ pub fn commented(
     if !rebuilt.is_empty() {
         fx.comments.push(super::rebuilt_notice(&state, &rebuilt));
     }
+    fx.comments.extend(crate::pipeline::effect::told(
+        &before,
+        &state,
+        &policy,
+        &rules.config,
+    ));
     if !refused.is_empty() {
         fx.comments.push(format!(
             "umd-release could not record everything in that comment:\n\n{}",

@@ -15,7 +15,8 @@ pub use desired::{Desired, Source, desired};
 pub use key::Key;
 pub use plan::{Change, base_labels, change_comment, dedupe, matching, plan};
 pub use state::{
-    Answer, NOTES_MAX, Note, PackageRef, Release, ReleaseTarget, Report, Site, State, Transition,
+    Answer, NOTES_MAX, Note, PackageRef, Rejection, Release, ReleaseTarget, Report, Site, State,
+    Transition, Verdict,
 };
 pub use verify::{rebuilt, unrecorded};
 

@@ -57,6 +57,20 @@ pub struct State {
     /// What announcements and EGI's release records need, captured at submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<Release>,
+    /// The Early Adopter sites a staged-rollout manager assigned; `None`: the
+    /// Product ID Card's candidates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned: Option<Vec<String>>,
+    /// Days a staged-rollout manager added to the exposure (`extend N`); the
+    /// staged rollout deadline moves with it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extended_days: u32,
+    /// The explanation for a delay, by a verifier or manager (`delay REASON`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_reason: Option<Note>,
+    /// Why the submission was rejected, and the test report if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<Rejection>,
     /// The latest comments handled (forge ids, at most [`HANDLED_MAX`]), so
     /// that a redelivered comment event is not answered twice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -135,6 +149,49 @@ pub struct Site {
     pub answer: Option<Answer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reports: Vec<Report>,
+    /// GGUS tickets about problems the site found (EGI's RelatedGGUSTickets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ggus: Vec<String>,
+}
+
+impl Site {
+    /// The verdict of the site's latest report: a later report supersedes.
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.reports.last().map(|r| r.verdict)
+    }
+}
+
+/// What an Early Adopter's tests found (`report NGI-Site LINK ok|issues|fail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Works in production: counts toward Ready for release. Reports recorded
+    /// before verdicts existed were all taken as this.
+    #[default]
+    Ok,
+    /// Works, with problems worth knowing (a GGUS ticket, known issues).
+    Issues,
+    /// Does not work: holds Ready for release until a later `ok` or a waiver.
+    Fail,
+}
+
+impl Verdict {
+    pub fn parse(word: &str) -> Option<Verdict> {
+        match word.to_ascii_lowercase().as_str() {
+            "ok" => Some(Verdict::Ok),
+            "issues" => Some(Verdict::Issues),
+            "fail" => Some(Verdict::Fail),
+            _ => None,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Issues => "issues",
+            Verdict::Fail => "fail",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +210,20 @@ pub struct Report {
     pub actor: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    #[serde(default)]
+    pub verdict: Verdict,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A rejection's reason (`move --to rejected --reason`) and test report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub reason: Note,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
 }
 
 /// Something a person wrote that the pipeline keeps (a waiver's reason).
@@ -167,6 +238,13 @@ pub struct Note {
 impl State {
     pub fn stage(&self) -> Stage {
         self.history.last().map_or(Stage::Unverified, |t| t.stage)
+    }
+
+    /// The explanation a verifier or manager gave for a delay in the current stage.
+    pub fn delay_explained(&self) -> Option<&Note> {
+        self.delay_reason
+            .as_ref()
+            .filter(|n| self.since().is_none_or(|since| n.at >= since))
     }
 
     /// When the current stage was entered.
