@@ -22,7 +22,8 @@ pub struct ExportArgs {
     format: ExportFormat,
     #[command(flatten)]
     release: ReleaseArg,
-    /// Directory to write the JSON files to (created if missing)
+    /// Root of a checkout of EGI's release repository: the files go to their
+    /// paths under it (`json/...`, `frontend-data/...`; created if missing)
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     #[command(flatten)]
@@ -38,9 +39,12 @@ pub fn run(args: ExportArgs) -> Outcome {
         .iter()
         .map(|(name, v)| Ok((args.out.join(name), json(v)?)))
         .collect::<Result<Vec<_>, super::Failure>>()?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))
-        .map_err(bad_input)?;
+    for (path, _) in &texts {
+        let dir = path.parent().unwrap_or(&args.out);
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))
+            .map_err(bad_input)?;
+    }
     let mut out = format!(
         "{} {}: {} file(s) in EGI's software-releases format\n",
         release.policy.name,

@@ -176,6 +176,46 @@ pub struct Target {
     /// Repository path of the target, as in EGI's release records.
     #[serde(default)]
     pub repository: Option<String>,
+    /// How EGI's release repository (egi-qc/software-releases) names this
+    /// target; `export` needs it and refuses a target without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egi: Option<EgiTarget>,
+}
+
+/// A target as EGI's release records name it (see `umd_release::export::egi`):
+/// a new operating system is one of these in the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EgiTarget {
+    /// `target[].platform`, e.g. `al9`, `centos7`, `ubuntu-xenial`.
+    pub platform: String,
+    /// `target[].arch`: the repository's architecture (`x86_64`, `amd64`),
+    /// whatever the packages' own (`noarch`, `all`).
+    pub arch: String,
+    /// `target[].repositoryURL` of a release, e.g.
+    /// `sw/production/cmd-os/1/centos7/x86_64/updates`.
+    pub repository: String,
+    /// `target[].repositoryURL` of a distribution's first release (`X.0.0`),
+    /// where it differs (`.../centos7/x86_64/base`); else `repository`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_repository: Option<String>,
+    /// The OS part of a pipeline input's file name
+    /// (`json/umd5/apel-2.1.0-el9.json` has `el9`).
+    pub file_os: String,
+}
+
+impl EgiTarget {
+    /// The repository path packages of distribution release `version` land in.
+    pub fn repository_for(&self, version: &str) -> &str {
+        let first = version
+            .split('.')
+            .skip(1)
+            .all(|part| part.trim().parse::<u64>() == Ok(0));
+        match &self.base_repository {
+            Some(base) if first => base,
+            _ => &self.repository,
+        }
+    }
 }
 
 fn yes() -> bool {

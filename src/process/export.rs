@@ -6,7 +6,8 @@ use super::{Result, input};
 use crate::export::egi;
 use crate::tracker::Tracker;
 
-/// The files to write: name and JSON, the distribution record first.
+/// The files to write: path (relative to the root of EGI's release
+/// repository) and JSON, the distribution record first; all or an error.
 pub fn egi_records(
     tracker: &dyn Tracker,
     release: &DistRelease,
@@ -62,7 +63,7 @@ pub fn egi_records(
         .map(|p| format!("{} {}", p.state.key.product, p.state.key.version))
         .collect();
     let created = ann.created_at;
-    let dist = egi::distribution_json(&egi::DistributionInput {
+    egi::release_files(&egi::DistributionInput {
         policy,
         version: &key.version,
         date: published,
@@ -79,23 +80,15 @@ pub fn egi_records(
             .unwrap_or_default(),
         change_log: &format!("This release adds {}.", names.join(", ")),
         additional_details: &a.details_url.as_deref().map(fill).unwrap_or_default(),
-        products: products.clone(),
+        products,
         id: ann.number,
-    });
-    let mut files = vec![(
-        format!("distribution-{}-{}.json", policy.distribution, key.version),
-        dist,
-    )];
-    for p in &products {
-        files.push((
-            format!(
-                "product-{}-{}.json",
-                p.state.key.product, p.state.key.version
-            ),
-            egi::product_json(p),
-        ));
-    }
-    Ok(files)
+    })
+    .map_err(|e| {
+        input(format!(
+            "{} {}: cannot export: {e}",
+            policy.name, key.version
+        ))
+    })
 }
 
 /// The release notes list the products, as EGI's records do; names are keys

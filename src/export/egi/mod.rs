@@ -2,23 +2,59 @@
 //! (egi-qc/software-releases) keeps them. Pure: a submission's state, its
 //! release record and the policy in, a [`serde_json::Value`] out.
 //!
-//! Two formats, both reproduced field for field from published records (the
-//! fixtures in `tests/fixtures/egi/`):
+//! # What EGI's repository holds (read from its records)
 //!
-//! - the **product file** ([`product_json`]): one product release, the input of
-//!   EGI's repository pipeline, which downloads every `target[].rpms` entry and
-//!   takes the last path segment as the file name. Plain JSON data: texts are
-//!   written as they are (no HTML escaping), version parts are *strings*.
-//! - the **distribution record** ([`distribution_json`]): one distribution
-//!   release with its announcement texts and its products, as the repository's
-//!   web pages show them. Version parts and ids are *numbers*, dates
-//!   `YYYY-MM-DD HH:MM:SS`, and texts are HTML-escaped (see "Escaping").
+//! Three formats, reproduced field for field from published records (the
+//! fixtures in `tests/fixtures/egi/`), written by [`release_files`] at these
+//! paths of the repository:
+//!
+//! - **pipeline input** ([`pipeline_json`]) at
+//!   `json/<distributionType lowercased><major>/<product>-<version>-<os>.json`
+//!   (`json/umd5/apel-2.1.0-1-el9.json`; `<version>` is the tag when it is the
+//!   version with a package release, `2.1.0-1`; `<os>` is the policy target's
+//!   `egi.file_os`, `el9`, `centos7`). Read by EGI's pipeline
+//!   (`scripts/utils.py`): `create_dict_pkg` downloads every `target[].rpms`
+//!   entry (all 253 published entries are http(s) URLs) and names the file by
+//!   the URL's last path segment; `get_info_json` takes only `target[0]`'s
+//!   `platform` and `arch` and puts every package in
+//!   `<type>/<major>/<platform>/release/<arch>`. So: **one target per file**
+//!   (every published file has exactly one), `arch` is the repository's
+//!   (`x86_64`, `amd64`; 0 published `noarch`), `platform` is EGI's name
+//!   (`al9`, `centos7`, `ubuntu-xenial`), and a package without URL is an
+//!   error ([`ExportError`]). Version parts are strings, `documentationLinks`
+//!   an array of strings (the published ones add a template placeholder
+//!   `"link2"`, which we do not), `releaseDate` `YYYY-MM-DD`.
+//! - **web page product record** ([`frontend_product_json`]) at
+//!   `frontend-data/products/<TYPE>/<X.Y.Z>/<provider>.<product><version>.json`
+//!   (`apel.apel1.8.1.json`; 972 of the 976 published names are
+//!   `<name><version>`): the admin-repo's shape, `documentationLinks` an
+//!   array of strings, version parts numbers, `releaseDate`
+//!   `YYYY-MM-DD HH:MM:SS`, `currentState` `deployed`, targets with
+//!   `id`/`productId`/`apicallback`/`status` and an empty `rpms`.
+//! - **distribution record** ([`distribution_json`]) at
+//!   `frontend-data/distributions/<TYPE>/<X.Y.Z>.json`: the release, its
+//!   announcement texts (HTML-escaped) and products (`documentationLinks` a
+//!   JSON-encoded string there). Version parts and ids are numbers.
+//!
+//! Repository paths per OS come from the policy target's `egi` naming
+//! ([`EgiTarget`]): `sw/production/<dist>/<major>/centos7/x86_64/updates`
+//! (`.../base` for a distribution's `X.0.0`: the 6 UMD 4.0.0 and all CMD
+//! 1.0.0 records), `.../ubuntu/dists/xenial-updates/main/binary-amd64`
+//! (`.../dists/trusty/...` in CMD-OS 1.0.0), `sw/production/umd/5/al9/release/x86_64`.
+//! `changeLog` is `N/A` when the release has no changelog (never the release
+//! notes link).
+//!
+//! Not derivable from a release, and so not what ours say: EGI's database ids
+//! (`id`, `productId`), `apicallback` (admin-repo report URLs), the admin
+//! repo's `gpgkey` of a web record (null or `""`), `extraOSRepos` (`crb`),
+//! the `"link2"` placeholder, and the twice-escaped `repositoryURL` of CMD-ONE
+//! records (`sw\/production\/...`).
 //!
 //! Key order: the `json!` literals below list the keys in the published order;
 //! a [`serde_json::Value`] keeps them sorted unless serde_json's
 //! `preserve_order` feature is on. The order means nothing to EGI's tools.
 //!
-//! # Product file: where each field comes from
+//! # Pipeline input: where each field comes from
 //!
 //! | field | source |
 //! |---|---|
@@ -33,12 +69,12 @@
 //! | `releaseNotes` | [`Release::release_notes_url`], else [`Release::notes`], else `N/A` |
 //! | `changeLog` | [`Release::notes`] (the changelog section), else the release notes URL, else `N/A` |
 //! | `documentationLinks` | [`Release::documentation`], http(s) links only |
-//! | `repositoryURL` | the first target's repository (as `target[].repositoryURL`), else the distribution's |
+//! | `repositoryURL` | the target's, as `target[].repositoryURL` |
 //! | `distributionType` | [`Policy::distribution`] |
 //! | `distributionVersion` | [`ProductInput::distribution_version`] |
 //! | `capabilities` | [`Release::capabilities`] |
 //! | `extraOSRepos` | always `[]`: extra OS repositories (e.g. `crb`) are nowhere in our data |
-//! | `target[]` | one per [`ReleaseTarget`]: `platform` = target id, `arch`, `repositoryURL` = [`ReleaseTarget::repository`], else the policy target's `repository`; `gpgkey` = [`ProductInput::gpgkey`]; `rpms` = [`ReleaseTarget::packages`] |
+//! | `target[]` | exactly one [`ReleaseTarget`]: `platform`, `arch`, `repositoryURL` from the policy's `egi` naming; `gpgkey` = [`ProductInput::gpgkey`]; `rpms` = [`ReleaseTarget::packages`], each a URL |
 //! | `softwareConfigurationLink` | fixed `""` |
 //! | `dummy` | fixed [`DUMMY`] (`count 1`): a counter people bump so that a commit touches the file and EGI's pipeline runs again |
 //!
@@ -112,7 +148,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 use time::{Date, OffsetDateTime};
 
-use crate::policy::Policy;
+use crate::policy::{EgiTarget, Policy};
 use crate::submission::{Release, ReleaseTarget, State};
 
 /// The product file's `dummy`: a counter people bump to re-trigger EGI's pipeline.
@@ -172,33 +208,59 @@ pub struct DistributionInput<'a> {
     pub id: u64,
 }
 
-/// The product file of one product release (see the module docs for the fields).
-pub fn product_json(input: &ProductInput) -> Value {
-    let key = &input.state.key;
-    let release = input.release;
-    let [major, minor, revision] = version_parts(&key.version);
-    let targets: Vec<Value> = release
+/// Why a release cannot be exported: what, which, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportError(pub String);
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+/// The policy's naming of a release target in EGI's records (`egi:` on the
+/// policy target).
+pub fn egi_naming<'p>(
+    policy: &'p Policy,
+    product: &str,
+    target: &ReleaseTarget,
+) -> Result<&'p EgiTarget, ExportError> {
+    policy
         .targets
         .iter()
-        .map(|target| {
-            json!({
-                "platform": target.id,
-                "arch": target.arch,
-                "repositoryURL": target_repository(input.policy, target),
-                "gpgkey": input.gpgkey,
-                // EGI's format names the package list `rpms` whatever the
-                // package format: a deb target lists its .deb URLs here too.
-                "rpms": target.packages,
-            })
+        .find(|t| t.id == target.id)
+        .and_then(|t| t.egi.as_ref())
+        .ok_or_else(|| {
+            ExportError(format!(
+                "{product}: target `{}` has no EGI naming in policy {}: add `egi: {{platform, arch, repository, file_os}}` to that target in the policy",
+                target.id, policy.name
+            ))
         })
-        .collect();
-    let repository = release
-        .targets
-        .first()
-        .map(|target| target_repository(input.policy, target))
-        .filter(|repository| !repository.is_empty())
-        .unwrap_or_else(|| distribution_repository(input.policy));
-    json!({
+}
+
+/// A pipeline input: one product release for one target (EGI's reader
+/// takes only `target[0]`'s platform and arch to place every package, so a
+/// file never holds two targets). Every package must be a download URL.
+pub fn pipeline_json(input: &ProductInput, target: &ReleaseTarget) -> Result<Value, ExportError> {
+    let key = &input.state.key;
+    let release = input.release;
+    let naming = egi_naming(input.policy, &key.product, target)?;
+    let what = format!("{} {} ({})", key.product, key.version, target.id);
+    if target.packages.is_empty() {
+        return Err(ExportError(format!(
+            "{what}: the target lists no packages; EGI's pipeline would publish nothing"
+        )));
+    }
+    if let Some(bare) = target.packages.iter().find(|p| web_url(Some(p)).is_none()) {
+        return Err(ExportError(format!(
+            "{what}: package `{bare}` has no download URL, and EGI's pipeline downloads every entry of `rpms`: submit again with `submit --download-url-base URL` (or attach the packages as release assets) so that the submission records their URLs"
+        )));
+    }
+    let [major, minor, revision] = version_parts(&key.version);
+    let repository = naming.repository_for(input.distribution_version);
+    Ok(json!({
         "name": key.product,
         "version": key.version,
         "currentState": input.current_state,
@@ -218,10 +280,144 @@ pub fn product_json(input: &ProductInput) -> Value {
         "distributionVersion": input.distribution_version,
         "capabilities": release.capabilities,
         "extraOSRepos": [],
-        "target": targets,
+        "target": [{
+            "platform": naming.platform,
+            // The repository's arch: a noarch package lands in x86_64.
+            "arch": naming.arch,
+            "repositoryURL": repository,
+            "gpgkey": input.gpgkey,
+            // EGI's format names the package list `rpms` whatever the
+            // package format: a deb target lists its .deb URLs here too.
+            "rpms": target.packages,
+        }],
         "softwareConfigurationLink": "",
         "dummy": DUMMY,
-    })
+    }))
+}
+
+/// A web page's product record (`frontend-data/products/...`): one product
+/// release with its targets, no package list (see the module docs).
+pub fn frontend_product_json(
+    input: &ProductInput,
+    date: OffsetDateTime,
+) -> Result<Value, ExportError> {
+    let key = &input.state.key;
+    let release = input.release;
+    let [major, minor, revision] = version_parts(&key.version);
+    let mut targets = Vec::new();
+    for (target, id) in release.targets.iter().zip(1u64..) {
+        let naming = egi_naming(input.policy, &key.product, target)?;
+        targets.push(json!({
+            "id": id,
+            "productId": 1,
+            "platform": naming.platform,
+            "arch": naming.arch,
+            "repositoryURL": naming.repository_for(input.distribution_version),
+            "gpgkey": Value::Null,
+            "rpms": [],
+            "apicallback": "",
+            "status": 1,
+        }));
+    }
+    Ok(json!({
+        "name": record_name(&release.provider, &key.product),
+        "version": key.version,
+        "documentationLinks": web_links(&release.documentation),
+        "target": targets,
+        "capabilities": release.capabilities,
+        "currentState": DEPLOYED,
+        "technologyProvider": release.provider,
+        "contact": release.contact,
+        "technicalContact": release.technical_contact,
+        "description": release.description,
+        "releaseDate": format_datetime(date),
+        "majorVersion": major,
+        "minorVersion": minor,
+        "revisionVersion": revision,
+        "releaseNotes": release_notes(release),
+        "changeLog": change_log(release),
+        "repositoryURL": distribution_repository(input.policy),
+        "distributionType": input.policy.distribution,
+        "distributionVersion": input.distribution_version,
+        "softwareConfigurationLink": "",
+    }))
+}
+
+/// One path component of a file name: no separator, no `..`, not empty.
+fn file_part<'s>(what: &str, s: &'s str) -> Result<&'s str, ExportError> {
+    let ok = !s.is_empty()
+        && s != "."
+        && s != ".."
+        && !s.contains(['/', '\\', '\0'])
+        && !s.chars().any(char::is_control);
+    if ok {
+        Ok(s)
+    } else {
+        Err(ExportError(format!(
+            "{what} `{}` cannot be part of a file name",
+            s.escape_debug()
+        )))
+    }
+}
+
+/// The version part of a pipeline input's name: the release tag without its
+/// `v` when it is the version with a package release (`2.1.0-1`), else the version.
+fn file_version<'s>(release: &'s Release, version: &'s str) -> &'s str {
+    let tag = release.tag.trim();
+    let tag = tag.strip_prefix(['v', 'V']).unwrap_or(tag);
+    match tag
+        .strip_prefix(version)
+        .and_then(|rest| rest.strip_prefix('-'))
+    {
+        Some(rel) if !rel.is_empty() && rel.chars().all(|c| c.is_ascii_digit()) => tag,
+        _ => version,
+    }
+}
+
+/// Every file of a distribution release, by path relative to the root of
+/// egi-qc/software-releases (see the module docs for the layout), or the first
+/// reason it cannot be exported: all or nothing.
+pub fn release_files(input: &DistributionInput) -> Result<Vec<(String, Value)>, ExportError> {
+    let policy = input.policy;
+    let dist = file_part("distribution type", &policy.distribution)?;
+    let version = file_part("distribution version", input.version)?;
+    let mut files = vec![(
+        format!("frontend-data/distributions/{dist}/{version}.json"),
+        distribution_json(input),
+    )];
+    let pipeline_dir = format!("json/{}{}", dist.to_lowercase(), policy.major);
+    for product in &input.products {
+        let key = &product.state.key;
+        let name = file_part("product", &key.product)?;
+        let pversion = file_part("product version", &key.version)?;
+        let record = record_name(&product.release.provider, name);
+        let record = file_part("product record name", &record)?;
+        files.push((
+            format!("frontend-data/products/{dist}/{version}/{record}{pversion}.json"),
+            frontend_product_json(product, input.date)?,
+        ));
+        if product.release.targets.is_empty() {
+            return Err(ExportError(format!(
+                "{name} {pversion}: the submission records no target with packages; EGI's pipeline needs one"
+            )));
+        }
+        for target in &product.release.targets {
+            let naming = egi_naming(policy, name, target)?;
+            let os = file_part("file_os", &naming.file_os)?;
+            let fversion = file_part("release tag", file_version(product.release, pversion))?;
+            files.push((
+                format!("{pipeline_dir}/{name}-{fversion}-{os}.json"),
+                pipeline_json(product, target)?,
+            ));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some((dup, _)) = files.iter().find(|(path, _)| !seen.insert(path.clone())) {
+        return Err(ExportError(format!(
+            "two records would be written to {dup}: give the targets distinct `file_os` in the policy"
+        )));
+    }
+    Ok(files)
 }
 
 /// The distribution record of one distribution release (see the module docs).
@@ -242,12 +438,25 @@ pub fn distribution_json(input: &DistributionInput) -> Value {
                 .iter()
                 .map(|target| {
                     target_id += 1;
+                    let (platform, arch, repository) =
+                        match egi_naming(product.policy, &product.state.key.product, target) {
+                            Ok(n) => (
+                                n.platform.clone(),
+                                n.arch.clone(),
+                                n.repository_for(input.version).to_string(),
+                            ),
+                            Err(_) => (
+                                target.id.clone(),
+                                target.arch.clone(),
+                                target_repository(product.policy, target),
+                            ),
+                        };
                     json!({
                         "id": target_id,
                         "productId": product_id,
-                        "platform": html_escape(&target.id),
-                        "arch": html_escape(&target.arch),
-                        "repositoryURL": html_escape(&target_repository(product.policy, target)),
+                        "platform": html_escape(&platform),
+                        "arch": html_escape(&arch),
+                        "repositoryURL": html_escape(&repository),
                         "gpgkey": null,
                         "rpms": null,
                         "apicallback": "",
@@ -537,10 +746,10 @@ fn release_notes(release: &Release) -> String {
         .to_string()
 }
 
-/// `changeLog`: the notes (the changelog section), else the release notes URL, else `N/A`.
+/// `changeLog`: the notes (the changelog section), else `N/A` (as published:
+/// a record with release notes but no changelog says `N/A`).
 fn change_log(release: &Release) -> String {
     non_empty(&release.notes)
-        .or_else(|| web_url(release.release_notes_url.as_deref()))
         .unwrap_or(NOT_AVAILABLE)
         .to_string()
 }

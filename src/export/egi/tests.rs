@@ -183,7 +183,7 @@ fn product_file_has_the_published_shape_and_policy_repositories() {
         current_state: "Production",
         gpgkey: "",
     };
-    let ours = product_json(&input);
+    let ours = pipeline_json(&input, &release.targets[0]).unwrap();
     assert_same_shape(&fixture(PRODUCT_FIXTURE), &ours);
     assert_eq!(ours["majorVersion"], "1");
     assert_eq!(ours["revisionVersion"], "3");
@@ -212,23 +212,30 @@ fn deb_targets_list_their_packages_under_rpms() {
     xenial.repository = Some("sw/production/cmd-os/1/xenial/custom".into());
     let release = release(vec![xenial]);
     let state = state("cmd-os-1", "example", "1.2.3", &release);
-    let ours = product_json(&ProductInput {
-        state: &state,
-        release: &release,
-        policy: &policy,
-        distribution_version: "1.3.0",
-        release_date: date!(2020 - 02 - 18),
-        current_state: "Production",
-        gpgkey: "",
-    });
+    let ours = pipeline_json(
+        &ProductInput {
+            state: &state,
+            release: &release,
+            policy: &policy,
+            distribution_version: "1.3.0",
+            release_date: date!(2020 - 02 - 18),
+            current_state: "Production",
+            gpgkey: "",
+        },
+        &release.targets[0],
+    )
+    .unwrap();
     assert_eq!(
         ours["target"][0]["rpms"],
         json!(["https://example.org/p_1.2.3-1~xenial_all.deb"])
     );
-    assert_eq!(ours["target"][0]["platform"], "xenial");
+    // EGI's names from the policy, not our target id nor the package's arch;
+    // the recorded repository (our old path) gives way to EGI's.
+    assert_eq!(ours["target"][0]["platform"], "ubuntu-xenial");
+    assert_eq!(ours["target"][0]["arch"], "amd64");
     assert_eq!(
         ours["target"][0]["repositoryURL"],
-        "sw/production/cmd-os/1/xenial/custom"
+        "sw/production/cmd-os/1/ubuntu/dists/xenial-updates/main/binary-amd64"
     );
     assert_eq!(ours["distributionType"], "CMD-OS");
 }
@@ -242,7 +249,9 @@ fn release_notes_and_changelog_fall_back() {
     assert_eq!(release_notes(&r), NOT_AVAILABLE);
     assert_eq!(change_log(&r), NOT_AVAILABLE);
     r.release_notes_url = Some(" https://example.org/n ".into());
-    assert_eq!(change_log(&r), "https://example.org/n");
+    // A release notes link is no changelog: the published records say N/A.
+    assert_eq!(release_notes(&r), "https://example.org/n");
+    assert_eq!(change_log(&r), NOT_AVAILABLE);
     r.documentation = vec!["javascript:alert(1)".into(), "HTTPS://x.org".into()];
     assert_eq!(web_links(&r.documentation), vec!["HTTPS://x.org"]);
 }
