@@ -204,7 +204,8 @@ fn announce_publish_and_review(rig: &Rig) {
 /// `export` refuses a release whose packages have no download URL (the rig
 /// submits without `--download-url-base`): EGI's pipeline downloads every
 /// `rpms` entry. Exit 2, what and how to fix it, nothing written.
-/// (`tests/egi_export.rs` checks the files of a release with URLs.)
+/// (`a_published_release_with_download_urls_exports_egi_s_files` exports one
+/// with URLs; `tests/egi_export.rs` compares the files with published ones.)
 fn exported_records_have_egi_s_shape(rig: &Rig) {
     let out = rig.tmp.path().join("egi");
     let r = run(&mut rig.cmd(&[
@@ -489,4 +490,73 @@ fn a_template_override_missing_a_field_names_the_line() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("line 3") && err.contains("codename"), "{err}");
+}
+
+/// A release submitted with `--download-url-base` exports, through the CLI,
+/// one EGI pipeline file per target in software-releases' layout, with full
+/// package URLs, plus the web page records.
+#[test]
+fn a_published_release_with_download_urls_exports_egi_s_files() {
+    let rig = Rig::new(Kind::Local);
+    let base = "https://github.com/example-org/site-info-publisher/releases/download/v1.4.0";
+    let r = run(rig.submit().args(["--download-url-base", base]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    ready(&rig);
+    assert_eq!(announce(&rig, &["--date", "2026-11-16"]).code, 0);
+    rig.at("2026-11-16T08:00:00Z");
+    assert_eq!(publish(&rig, "carol").code, 0);
+    let out = rig.tmp.path().join("software-releases");
+    let r = run(&mut rig.cmd(&[
+        "export",
+        "--format",
+        "egi-software-releases",
+        "--distribution",
+        "cmd-os-1",
+        "--version",
+        "1.5.0",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let mut files: Vec<String> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "frontend-data/distributions/CMD-OS/1.5.0.json",
+            "frontend-data/products/CMD-OS/1.5.0/examplecloudteam.site-info-publisher1.4.0.json",
+            "json/cmd-os1/site-info-publisher-1.4.0-centos7.json",
+            "json/cmd-os1/site-info-publisher-1.4.0-xenial.json",
+        ]
+    );
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(p)).unwrap()).unwrap()
+    };
+    let pipeline: Vec<&String> = files.iter().filter(|f| f.starts_with("json/")).collect();
+    assert_eq!(
+        pipeline.len(),
+        2,
+        "one pipeline file per target: {files:#?}"
+    );
+    for f in pipeline {
+        let v = read(f);
+        let targets = v["target"].as_array().unwrap();
+        assert_eq!(targets.len(), 1, "{f}");
+        let rpms = targets[0]["rpms"].as_array().unwrap();
+        assert!(!rpms.is_empty(), "{f}");
+        for u in rpms {
+            assert!(u.as_str().unwrap().starts_with(base), "{f}: {u}");
+        }
+    }
+    assert!(
+        files
+            .iter()
+            .any(|f| f == "frontend-data/distributions/CMD-OS/1.5.0.json"),
+        "{files:#?}"
+    );
 }
