@@ -25,6 +25,7 @@ on_all!(
     the_manager_assigns_sites_and_extends_the_exposure,
     a_delay_explained_by_the_verifier_reaches_the_provider,
     a_rejection_keeps_its_reason_and_report,
+    a_stack_s_manager_manages_its_stack_and_reports_name_it,
     a_sweep_repairs_a_state_label_removed_by_hand,
     a_state_label_removed_by_hand_is_put_back_by_its_event,
     a_deadline_extended_in_the_policy_lifts_delayed_in_the_one_status_comment,
@@ -1209,4 +1210,57 @@ fn the_embedded_tracker_stamps_what_it_writes_at_umd_release_now() {
         "{events:#?}"
     );
     assert_eq!(rig.issue().updated_at, later);
+}
+
+/// tracker.yaml names a staged-rollout manager for the card's middleware
+/// stack in this distribution (`stack_managers: {cmd-os-1/Cloud: [sam]}`):
+/// sam, who holds no global role, extends and finishes this staged rollout,
+/// and a report must name the product's stack.
+fn a_stack_s_manager_manages_its_stack_and_reports_name_it(rig: &Rig) {
+    rig.backend.set_file(
+        "tracker.yaml",
+        &format!("{CONFIG}stack_managers:\n  cmd-os-1/Cloud: [sam]\n  cmd-one-1/Other: [tom]\n"),
+    );
+    let card = rig.tmp.path().join("repo/umd-product.yaml");
+    let text = std::fs::read_to_string(&card).unwrap();
+    std::fs::write(&card, format!("{text}middleware_stack: Cloud\n")).unwrap();
+    let r = run(&mut rig.submit());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(rig.state().stack.as_deref(), Some("Cloud"));
+    rig.label("alice", "verification");
+    rig.label("alice", "staged-rollout");
+    let r = rig.say("tom", "extend 1");
+    assert!(
+        r.stdout.contains("refused"),
+        "another stack's manager: {}",
+        r.stdout
+    );
+    let r = rig.say("sam", "extend 1");
+    assert!(
+        r.stdout.contains("exposure extended by 1 day(s)"),
+        "{}",
+        r.stdout
+    );
+    let r = rig.say(
+        "dave",
+        &format!("accept NGI_IT-INFN-CNAF\nreport NGI_IT-INFN-CNAF {REPORT} ok"),
+    );
+    assert!(
+        r.stdout
+            .contains("names the middleware stack `CMD-OS`, but this submission's is `Cloud`"),
+        "{}",
+        r.stdout
+    );
+    rig.say(
+        "dave",
+        "report NGI_IT-INFN-CNAF https://documents.egi.eu/ea-NGI_IT-INFN-CNAF-Cloud-site-info-publisher-1.4.0.odt ok",
+    );
+    rig.at("2026-11-10T09:00:00Z");
+    let r = rig.label("sam", "ready-for-release");
+    assert!(
+        r.stdout
+            .contains("moved from Staged Rollout to Ready for release by sam"),
+        "{}",
+        r.stdout
+    );
 }

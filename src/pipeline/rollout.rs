@@ -235,6 +235,7 @@ fn for_site(state: &mut State, cmd: &Command, name: &str, cx: &Context) -> Outco
         ));
     }
     let (product, version) = (state.key.product.clone(), state.key.version.clone());
+    let stack = state.stack.clone();
     let entry = state.sites.entry(name.to_string()).or_default();
     match cmd {
         Command::Accept { .. } | Command::Reject { .. } => {
@@ -258,7 +259,8 @@ fn for_site(state: &mut State, cmd: &Command, name: &str, cx: &Context) -> Outco
             })
         }
         Command::Report { url, verdict, .. } => {
-            let file = match report_file(url, name, &product, &version) {
+            let stacks = report_stacks(&stack, cx.config);
+            let file = match report_file(url, name, &product, &version, &stacks) {
                 Ok(f) => f,
                 Err(why) => return Outcome::Refused(why),
             };
@@ -469,9 +471,40 @@ fn waive(state: &mut State, reason: &str, cx: &Context) -> Outcome {
     Outcome::Recorded(format!("staged rollout waived by {actor}"))
 }
 
+/// The stacks a report's `<MW stack>` part may name: the product's own (its
+/// Product ID Card), else the stacks tracker.yaml has managers for; empty:
+/// any.
+fn report_stacks(own: &Option<String>, config: &TrackerConfig) -> Vec<String> {
+    match own {
+        Some(s) => vec![s.clone()],
+        None => {
+            let mut all: Vec<String> = config
+                .stack_managers
+                .keys()
+                .map(|k| k.rsplit('/').next().unwrap_or(k).to_string())
+                .collect();
+            all.sort();
+            all.dedup();
+            all
+        }
+    }
+}
+
 /// Checks a report link and returns its file name, or says what is wrong.
-pub fn report_file(url: &str, site: &str, product: &str, version: &str) -> Result<String, String> {
-    let example = format!("ea-{site}-<MW stack>-{product}-{version}.odt");
+/// `stacks`: what the `<MW stack>` part may be (compared without case or
+/// blanks); empty: anything.
+pub fn report_file(
+    url: &str,
+    site: &str,
+    product: &str,
+    version: &str,
+    stacks: &[String],
+) -> Result<String, String> {
+    let shown: String = match stacks {
+        [one] => one.chars().filter(|c| !c.is_whitespace()).collect(),
+        _ => "<MW stack>".into(),
+    };
+    let example = format!("ea-{site}-{shown}-{product}-{version}.odt");
     if !url.starts_with("https://")
         || url
             .chars()
@@ -499,6 +532,21 @@ pub fn report_file(url: &str, site: &str, product: &str, version: &str) -> Resul
         .strip_prefix(&prefix)
         .and_then(|rest| rest.strip_suffix(&suffix));
     match stack {
+        Some(s)
+            if !stacks.is_empty()
+                && !stacks
+                    .iter()
+                    .any(|k| crate::policy::tracker_config::same_stack(k, s)) =>
+        {
+            Err(format!(
+                "`{file}` names the middleware stack `{s}`, but this submission's is {}: for this submission, `{example}`",
+                stacks
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))
+        }
         Some(s) if !s.is_empty() && !s.starts_with('-') && !s.ends_with('-') => {
             Ok(file.to_string())
         }
@@ -802,6 +850,7 @@ mod tests {
             "NGI_IT-INFN-CNAF",
             "demo",
             "1.4.0",
+            &[],
         );
         assert_eq!(ok.unwrap(), "ea-NGI_IT-INFN-CNAF-CMD-OS-demo-1.4.0.odt");
         for (url, want) in [
@@ -828,9 +877,21 @@ mod tests {
             ),
             ("https://x.org/a(b).odt", "https://"),
         ] {
-            let err = report_file(url, "NGI_IT-INFN-CNAF", "demo", "1.4.0").unwrap_err();
+            let err = report_file(url, "NGI_IT-INFN-CNAF", "demo", "1.4.0", &[]).unwrap_err();
             assert!(err.contains(want), "{url}: {err}");
         }
+        // With the product's stack known, the name must carry it.
+        let stacks = ["Operational Tools".to_string()];
+        let url = "https://x.org/ea-NGI_IT-INFN-CNAF-foo-demo-1.4.0.odt";
+        let err = report_file(url, "NGI_IT-INFN-CNAF", "demo", "1.4.0", &stacks).unwrap_err();
+        assert!(
+            err.contains(
+                "names the middleware stack `foo`, but this submission's is `Operational Tools`"
+            ) && err.contains("`ea-NGI_IT-INFN-CNAF-OperationalTools-demo-1.4.0.odt`"),
+            "{err}"
+        );
+        let url = "https://x.org/ea-NGI_IT-INFN-CNAF-operational_tools-demo-1.4.0.odt";
+        assert!(report_file(url, "NGI_IT-INFN-CNAF", "demo", "1.4.0", &stacks).is_ok());
     }
 
     const OK_REPORT: &str =

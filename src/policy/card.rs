@@ -144,6 +144,11 @@ pub struct ProductCard {
     pub documentation: Documentation,
     #[serde(default)]
     pub support_calendar: Vec<SupportLine>,
+    /// The middleware stack the product belongs to (e.g. "ARC", "UNICORE",
+    /// "Globus", "CMD-OS"): it picks the staged-rollout managers and is the
+    /// `<MW stack>` part of Early Adopter report names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middleware_stack: Option<String>,
     /// Candidate Early Adopter sites, as `NGI-Site` names (e.g. "NGI_IT-INFN-CNAF").
     #[serde(default)]
     pub early_adopters: Vec<Located>,

@@ -32,6 +32,42 @@ pub struct TrackerConfig {
     /// Early Adopter site (`NGI-Site`) -> GitHub logins of its members.
     #[serde(default)]
     pub early_adopters: BTreeMap<String, Vec<String>>,
+    /// Staged-rollout managers of one middleware stack (seed: ARC, gLite,
+    /// UNICORE, Globus, Operational Tools): `STACK` or `DISTRIBUTION/STACK`
+    /// (e.g. `umd-5/ARC`) -> logins. They hold the staged-rollout manager's
+    /// role for the submissions of that stack (and distribution) only.
+    #[serde(default)]
+    pub stack_managers: BTreeMap<String, Vec<String>>,
+}
+
+/// Stack names compare without case, blanks, `-` or `_` (`Operational Tools`
+/// is `OperationalTools` in a report's file name).
+pub fn same_stack(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    norm(a) == norm(b)
+}
+
+impl TrackerConfig {
+    /// Whether `login` manages the staged rollout of `stack` in `dist`.
+    pub fn manages_stack(&self, login: &str, dist: &str, stack: Option<&str>) -> bool {
+        let Some(stack) = stack else {
+            return false;
+        };
+        let login = login.trim().trim_start_matches('@');
+        self.stack_managers.iter().any(|(scope, members)| {
+            let (d, s) = scope.split_once('/').unwrap_or(("", scope));
+            (d.is_empty() || d.eq_ignore_ascii_case(dist))
+                && same_stack(s, stack)
+                && members
+                    .iter()
+                    .any(|m| m.trim_start_matches('@').eq_ignore_ascii_case(login))
+        })
+    }
 }
 
 /// A permission on a repository, weakest first, so `>=` reads "at least".

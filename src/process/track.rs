@@ -119,6 +119,31 @@ pub fn carry_out(
     Ok(plan)
 }
 
+/// `roles` and, for a staged-rollout manager of the submission's middleware
+/// stack (`stack_managers` in tracker.yaml), the role that finishes staged
+/// rollout in this policy.
+fn with_stack_role(
+    mut roles: Vec<String>,
+    config: &TrackerConfig,
+    actor: &str,
+    state: &State,
+    policy: &Policy,
+) -> Vec<String> {
+    if config.manages_stack(actor, &state.key.dist, state.stack.as_deref()) {
+        for t in policy
+            .pipeline
+            .transitions
+            .iter()
+            .filter(|t| t.from == Stage::StagedRollout && t.to == Stage::ReadyForRelease)
+        {
+            if !roles.contains(&t.role) {
+                roles.push(t.role.clone());
+            }
+        }
+    }
+    roles
+}
+
 /// A submission as [`submission_of`] reads it.
 struct Read<'r> {
     body: Body,
@@ -197,7 +222,8 @@ pub fn labels_changed(
         .filter_map(|l| Stage::from_label(l))
         .collect();
     let roles = if on.iter().any(|s| *s != state.stage()) {
-        crate::tracker::roles::roles_of(tracker, &rules.config, actor)?
+        let held = crate::tracker::roles::roles_of(tracker, &rules.config, actor)?;
+        with_stack_role(held, &rules.config, actor, &state, &policy)
     } else {
         Vec::new()
     };
@@ -359,7 +385,8 @@ pub fn commented(
         }));
     }
     let roles = if cmds.iter().any(Command::needs_roles) {
-        crate::tracker::roles::roles_of(tracker, &rules.config, author)?
+        let held = crate::tracker::roles::roles_of(tracker, &rules.config, author)?;
+        with_stack_role(held, &rules.config, author, &state, &policy)
     } else {
         Vec::new()
     };

@@ -16,6 +16,8 @@ pub struct Desired {
     /// GitHub handles of the TP and the card's Early Adopter candidates.
     pub contacts: Vec<String>,
     pub candidates: Vec<String>,
+    /// The card's middleware stack.
+    pub stack: Option<String>,
     pub release: Release,
 }
 
@@ -104,6 +106,11 @@ pub fn desired(
                     .collect()
             })
             .unwrap_or_default(),
+        stack: card
+            .and_then(|c| c.middleware_stack.as_deref())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         release: release_record(src, notes, notes_link),
     })
 }

@@ -139,6 +139,7 @@ fn refreshed(desired: &Desired, state: State) -> State {
         passed: desired.passed,
         contacts: desired.contacts.clone(),
         candidates: desired.candidates.clone(),
+        stack: desired.stack.clone(),
         release: Some(desired.release.clone()),
         ..state
     }

@@ -38,6 +38,9 @@ pub struct State {
     /// Early Adopter sites the Product ID Card proposes (`NGI-Site`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<String>,
+    /// The Product ID Card's middleware stack (staged-rollout managers, report names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
     /// Staged rollout: each site's acknowledgement and reports.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sites: BTreeMap<String, Site>,
