@@ -692,6 +692,7 @@ fn committed_schemas_are_up_to_date() {
         ("policy", "schemas/policy.schema.json"),
         ("card", "schemas/umd-product.schema.json"),
         ("tracker", "schemas/tracker.schema.json"),
+        ("registry", "schemas/registry.schema.json"),
     ] {
         let r = run(&mut umd(&["schema", kind]));
         assert_eq!(r.code, 0);
