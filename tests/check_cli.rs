@@ -693,6 +693,7 @@ fn committed_schemas_are_up_to_date() {
         ("card", "schemas/umd-product.schema.json"),
         ("tracker", "schemas/tracker.schema.json"),
         ("registry", "schemas/registry.schema.json"),
+        ("report", "schemas/report.schema.json"),
     ] {
         let r = run(&mut umd(&["schema", kind]));
         assert_eq!(r.code, 0);

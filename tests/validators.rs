@@ -1,6 +1,6 @@
 //! The outputs as the ecosystem's own validators see them: the SARIF reports
-//! against the OASIS SARIF 2.1.0 schema, our schemas against their drafts'
-//! metaschemas, the examples and built-in policies against our schemas (all
+//! against the OASIS SARIF 2.1.0 schema, the JSON reports against
+//! schemas/report.schema.json, our schemas against their drafts' metaschemas, the examples and built-in policies against our schemas (all
 //! with Python's `jsonschema`, by tests/validators/validate.py), and what
 //! GitHub code scanning and GitLab Code Quality document for their inputs.
 //!
@@ -247,6 +247,30 @@ fn sarif_reports_are_valid_sarif_2_1_0() {
         err.contains("'message' is a required property") && err.contains("'fatal'"),
         "{err}"
     );
+}
+
+#[test]
+fn json_reports_match_our_report_schema() {
+    if !python_jsonschema() {
+        return;
+    }
+    let schema = manifest_dir().join("schemas/report.schema.json");
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = reports(tmp.path(), "json");
+    if let Err(e) = validate(&schema, &docs) {
+        panic!("the JSON reports do not match {}:\n{e}", schema.display());
+    }
+    // Every finding has a location: one without is refused.
+    let (name, mut broken) = docs
+        .into_iter()
+        .find(|(_, d)| !d["policies"][0]["findings"].as_array().unwrap().is_empty())
+        .unwrap();
+    broken["policies"][0]["findings"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("location");
+    let err = validate(&schema, &[(name, broken)]).unwrap_err();
+    assert!(err.contains("'location' is a required property"), "{err}");
 }
 
 /// What GitHub code scanning documents for an uploaded SARIF file, beyond the

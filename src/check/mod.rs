@@ -29,7 +29,7 @@ pub use targets::target_of;
 /// finding about a file that is missing points at the file it expected, with
 /// no line; one about the release as a whole (its tag, its packages when
 /// there are none) at the Product ID Card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Location {
     pub file: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,7 +77,7 @@ impl Location {
 }
 
 /// One problem, like a compiler diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
@@ -89,7 +89,7 @@ pub struct Finding {
 }
 
 /// Which packages a target got.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TargetCoverage {
     pub id: String,
     pub name: String,
@@ -100,7 +100,7 @@ pub struct TargetCoverage {
 }
 
 /// The verdict of one policy on one release.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyReport {
     pub policy: String,
     pub name: String,

@@ -17,7 +17,7 @@ use crate::rules;
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
 /// The result of checking one release against every policy that applies.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -29,13 +29,13 @@ pub struct Report {
     pub policies: Vec<PolicyReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ChangelogSummary {
     pub kind: crate::release::changelog::ChangelogKind,
     pub file: std::path::PathBuf,
