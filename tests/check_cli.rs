@@ -8,6 +8,17 @@ use std::path::Path;
 use support::pkg::{self, DebSpec, RpmSpec};
 use support::{demo_dir, demo_repo, edit, require, run, umd};
 
+/// A demo product's file as SARIF, Code Quality and the annotations name it:
+/// from the root of the git checkout holding it (this repository's), else
+/// from the demo product itself.
+fn demo_from_root(file: &str) -> String {
+    if support::manifest_dir().join(".git").exists() {
+        format!("examples/demo-product/{file}")
+    } else {
+        file.to_string()
+    }
+}
+
 fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
 }
@@ -528,10 +539,11 @@ fn every_report_format_renders() {
     }
 
     let gh = run(umd(&[&base[..], &["github"]].concat()).current_dir(&demo));
+    let dist = format!("::warning file={}", demo_from_root("dist/"));
+    assert_eq!(gh.stdout.lines().count(), 2, "{}", gh.stdout);
     assert!(
-        gh.stdout
-            .lines()
-            .all(|l| l.starts_with("::warning file=dist/")),
+        gh.stdout.lines().all(|l| l.starts_with(&dist)
+            && l.contains(",title=package-unsigned [CMD-OS 1%2C CMD-ONE 1]::")),
         "{}",
         gh.stdout
     );
@@ -563,11 +575,28 @@ fn inside_gitlab_ci_the_log_folds_and_a_code_quality_report_is_written() {
     );
     let doc = json(&std::fs::read_to_string(&cq).unwrap());
     let issues = doc.as_array().unwrap();
-    assert_eq!(issues.len(), 4, "two unsigned packages under two policies");
+    assert_eq!(
+        issues.len(),
+        2,
+        "two unsigned packages, each once for both policies"
+    );
     for i in issues {
         assert_eq!(i["check_name"], "package-unsigned");
         assert_eq!(i["severity"], "minor");
-        assert!(i["location"]["path"].as_str().unwrap().starts_with("dist/"));
+        assert!(
+            i["location"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(&demo_from_root("dist/")),
+            "{i}"
+        );
+        assert!(
+            i["description"]
+                .as_str()
+                .unwrap()
+                .contains("[CMD-OS 1, CMD-ONE 1]"),
+            "{i}"
+        );
         assert_eq!(i["location"]["lines"]["begin"], 1);
         assert_eq!(i["fingerprint"].as_str().unwrap().len(), 64);
     }
@@ -577,7 +606,7 @@ fn inside_gitlab_ci_the_log_folds_and_a_code_quality_report_is_written() {
         .collect();
     prints.sort();
     prints.dedup();
-    assert_eq!(prints.len(), 4, "fingerprints are distinct");
+    assert_eq!(prints.len(), 2, "fingerprints are distinct");
     // --format codequality prints the same report.
     let r = run(umd(&[
         "check",
@@ -614,7 +643,11 @@ fn inside_github_actions_annotations_summary_and_outputs_are_written() {
     .env("GITHUB_STEP_SUMMARY", &summary)
     .env("GITHUB_OUTPUT", &output));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("::warning file=dist/site-info-publisher-1.4.0-1.el7.noarch.rpm,title=package-unsigned [CMD-OS 1]::"), "{}", r.stdout);
+    let want = format!(
+        "::warning file={},title=package-unsigned [CMD-OS 1%2C CMD-ONE 1]::",
+        demo_from_root("dist/site-info-publisher-1.4.0-1.el7.noarch.rpm")
+    );
+    assert!(r.stdout.contains(&want), "{want} not in:\n{}", r.stdout);
     assert!(
         std::fs::read_to_string(&summary)
             .unwrap()
@@ -659,6 +692,8 @@ fn committed_schemas_are_up_to_date() {
         ("policy", "schemas/policy.schema.json"),
         ("card", "schemas/umd-product.schema.json"),
         ("tracker", "schemas/tracker.schema.json"),
+        ("registry", "schemas/registry.schema.json"),
+        ("report", "schemas/report.schema.json"),
     ] {
         let r = run(&mut umd(&["schema", kind]));
         assert_eq!(r.code, 0);
@@ -669,4 +704,235 @@ fn committed_schemas_are_up_to_date() {
             "{file} is stale: run `cargo run -- schema {kind} > {file}`"
         );
     }
+}
+
+/// The SARIF results of a run, failing on anything else.
+fn sarif_results(stdout: &str) -> Vec<serde_json::Value> {
+    let doc = json(stdout);
+    assert_eq!(doc["runs"].as_array().map(Vec::len), Some(1), "{doc}");
+    doc["runs"][0]["results"].as_array().unwrap().clone()
+}
+
+fn uri(result: &serde_json::Value) -> &str {
+    result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn one_sarif_result_per_problem_with_the_policies_it_applies_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = demo_repo(tmp.path());
+    let all = [
+        "--policy",
+        "umd-4",
+        "--policy",
+        "umd-5",
+        "--policy",
+        "cmd-os-1",
+        "--policy",
+        "cmd-one-1",
+    ];
+    let args = |format: &'static str| {
+        let mut a = vec!["check", "--repo", repo.to_str().unwrap(), "--tag", "1.4.0"];
+        a.extend_from_slice(&all);
+        a.extend_from_slice(&["--format", format]);
+        a
+    };
+    // The JSON report keeps one finding per policy, each with a location.
+    let r = run(&mut umd(&args("json")));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report = json(&r.stdout);
+    let missing: Vec<&serde_json::Value> = report["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["findings"].as_array().unwrap())
+        .filter(|f| f["rule"] == "target-missing")
+        .collect();
+    assert_eq!(missing.len(), 4, "{missing:?}");
+    for f in &missing {
+        assert_eq!(
+            f["location"],
+            serde_json::json!({"file": "umd-product.yaml"})
+        );
+    }
+
+    let r = run(&mut umd(&args("sarif")));
+    let results = sarif_results(&r.stdout);
+    let target: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "target-missing")
+        .collect();
+    assert_eq!(target.len(), 1, "{target:?}");
+    assert_eq!(
+        target[0]["properties"]["policies"],
+        serde_json::json!(["umd-4", "umd-5", "cmd-os-1", "cmd-one-1"])
+    );
+    assert_eq!(uri(target[0]), "umd-product.yaml");
+    assert!(
+        target[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("[UMD 4, UMD 5, CMD-OS 1, CMD-ONE 1]"),
+        "{}",
+        target[0]
+    );
+    // card-component differs by policy (UMD takes grid only), so stays apart.
+    let component: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "card-component")
+        .collect();
+    assert_eq!(component.len(), 2, "{component:?}");
+    // No two results are one problem, and every fingerprint is its own.
+    let mut keys: Vec<String> = results
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r["ruleId"],
+                uri(r),
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                r["message"]["text"]
+            )
+        })
+        .collect();
+    let mut prints: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["umdReleaseProblem/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    let n = results.len();
+    keys.sort();
+    keys.dedup();
+    prints.sort();
+    prints.dedup();
+    assert_eq!((keys.len(), prints.len()), (n, n), "{results:?}");
+    // The same run gives the same fingerprints.
+    let again = sarif_results(&run(&mut umd(&args("sarif"))).stdout);
+    assert_eq!(again, results);
+
+    let r = run(&mut umd(&args("codequality")));
+    let issues = json(&r.stdout);
+    let issues = issues.as_array().unwrap();
+    assert_eq!(issues.len(), n, "one Code Quality entry per problem");
+    assert_eq!(
+        issues
+            .iter()
+            .filter(|i| i["check_name"] == "target-missing")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn in_a_monorepo_reports_name_files_from_the_repository_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mono = tmp.path().join("mono");
+    // A worktree's .git is a file; a clone's a directory: either marks the root.
+    std::fs::create_dir_all(mono.join("products")).unwrap();
+    std::fs::write(
+        mono.join(".git"),
+        "gitdir: /elsewhere/.git/worktrees/mono\n",
+    )
+    .unwrap();
+    let repo = demo_repo(&mono.join("products"));
+    let dist = repo.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    for entry in std::fs::read_dir(demo_dir().join("dist")).unwrap() {
+        let from = entry.unwrap().path();
+        std::fs::copy(&from, dist.join(from.file_name().unwrap())).unwrap();
+    }
+    // Tag 1.4.1: findings on the card's changelogs and on the packages alike.
+    let from_root = [
+        "--repo",
+        "products/repo",
+        "--artifacts",
+        "products/repo/dist",
+    ];
+    let from_product = ["--repo", ".", "--artifacts", "dist"];
+    let mut seen = Vec::new();
+    for (cwd, flags) in [(mono.clone(), from_root), (repo.clone(), from_product)] {
+        let mut args = vec!["check", "--tag", "1.4.1"];
+        args.extend_from_slice(&flags);
+        let sarif = run(umd(&[&args[..], &["--format", "sarif"]].concat()).current_dir(&cwd));
+        assert_eq!(sarif.code, 1, "{}", sarif.stderr);
+        let results = sarif_results(&sarif.stdout);
+        let uris: Vec<String> = results.iter().map(|r| uri(r).to_string()).collect();
+        for want in [
+            "products/repo/CHANGELOG.md",
+            "products/repo/debian/changelog",
+            "products/repo/dist/site-info-publisher-1.4.0-1.el7.noarch.rpm",
+        ] {
+            assert!(uris.iter().any(|u| u == want), "{want} not in {uris:?}");
+        }
+        for u in &uris {
+            assert!(mono.join(u).is_file(), "{u} is no file of the repository");
+        }
+        let cq = run(umd(&[&args[..], &["--format", "codequality"]].concat()).current_dir(&cwd));
+        for i in json(&cq.stdout).as_array().unwrap() {
+            let path = i["location"]["path"].as_str().unwrap();
+            assert!(
+                mono.join(path).is_file(),
+                "{path} is no file of the repository"
+            );
+        }
+        let gh = run(umd(&[&args[..], &["--format", "github"]].concat()).current_dir(&cwd));
+        assert!(!gh.stdout.is_empty());
+        for l in gh.stdout.lines() {
+            let file = l
+                .split_once(" file=")
+                .and_then(|(_, rest)| rest.split([',', ':']).next())
+                .unwrap_or_else(|| panic!("no file in {l}"));
+            assert!(
+                mono.join(file).is_file(),
+                "{file} is no file of the repository: {l}"
+            );
+        }
+        seen.push(uris);
+    }
+    assert_eq!(seen[0], seen[1], "the same files from either directory");
+    // The text report still names them as the user knows them.
+    let text = run(umd(&["check", "--tag", "1.4.1", "--artifacts", "dist"]).current_dir(&repo));
+    assert!(text.stdout.contains("--> CHANGELOG.md"), "{}", text.stdout);
+}
+
+#[test]
+fn no_escape_codes_in_files_nor_under_no_color() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.txt");
+    let base = ["check", "--tag", "v1.4.0", "--artifacts", "dist"];
+    // CLICOLOR_FORCE stands for a terminal: colour is on...
+    let forced = |cmd: &mut std::process::Command| {
+        cmd.current_dir(demo_dir())
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1");
+    };
+    let mut cmd = umd(&base);
+    forced(&mut cmd);
+    let r = run(&mut cmd);
+    assert!(r.stdout.contains("\x1b["), "coloured: {:?}", r.stdout);
+    // ...but never in a file...
+    let mut cmd = umd(&[&base[..], &["--output", out.to_str().unwrap()]].concat());
+    forced(&mut cmd);
+    assert_eq!(run(&mut cmd).code, 0);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("result: the release meets every policy"));
+    assert!(!written.contains('\x1b'), "{written:?}");
+    // ...and not with NO_COLOR.
+    let mut cmd = umd(&base);
+    forced(&mut cmd);
+    let r = run(cmd.env("NO_COLOR", "1"));
+    assert!(!r.stdout.contains('\x1b'), "{:?}", r.stdout);
+    // In a GitLab log only the section markers are escape codes.
+    let r = run(umd(&base).current_dir(demo_dir()).env("GITLAB_CI", "true"));
+    assert!(r.stdout.contains("\x1b[0Ksection_start:"), "{:?}", r.stdout);
+    assert!(
+        !r.stdout.replace("\x1b[0K", "").contains('\x1b'),
+        "{:?}",
+        r.stdout
+    );
 }

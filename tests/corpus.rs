@@ -104,7 +104,10 @@ fn actual(case: &Path) -> (Outcome, String) {
     }
     for p in report["policies"].as_array().unwrap() {
         for f in p["findings"].as_array().unwrap() {
-            let file = f["location"]["file"].as_str().unwrap_or("-");
+            // Every finding has a location, a missing file's the one expected.
+            let file = f["location"]["file"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{}: a finding without a location: {f}", case.display()));
             out.findings.push(format!(
                 "{} {} {file}",
                 f["severity"].as_str().unwrap(),

@@ -4,14 +4,14 @@
 use crate::policy::ProductCard;
 use crate::rules;
 
-use super::{CARD_FILE, Ctx, Sink, card_loc};
+use super::{CARD_FILE, Ctx, Location, Sink, card_loc};
 
 pub(super) fn check_card(ctx: &Ctx, sink: &mut Sink) {
     let Some(card) = &ctx.facts.card else {
         sink.push(
             &rules::CARD_MISSING,
             format!("the repository has no Product ID Card ({CARD_FILE})"),
-            None,
+            Location::file(CARD_FILE),
             format!("add {CARD_FILE} at the repository root; `umd-release schema card` prints its schema"),
         );
         return;

@@ -8,12 +8,15 @@ use crate::rules;
 
 use super::{Ctx, Location, Sink};
 
+/// The changelog a repository without one is asked to add.
+const EXPECTED_NOTES: &str = "CHANGELOG.md";
+
 pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
     if ctx.facts.changelogs.is_empty() && ctx.facts.unchosen.is_empty() {
         sink.push(
             &rules::CHANGELOG_MISSING,
             "the repository has no changelog (CHANGELOG.md, CHANGELOG, RELEASE-NOTES, NEWS, ChangeLog, debian/changelog or a spec %changelog)".into(),
-            None,
+            Location::file(EXPECTED_NOTES),
             format!("add CHANGELOG.md with a section `## [{}] - YYYY-MM-DD`", ctx.tag.wanted()),
         );
         return;
@@ -32,7 +35,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
                 files.len(),
                 files.join(", ")
             ),
-            ctx.facts.unchosen.first().map(Location::file),
+            Location::file(ctx.facts.unchosen.first().cloned().unwrap_or_default()),
             "list the product's changelog files in the card's `changelogs`, or set the card's `name` to the product's package name".into(),
         );
     }
@@ -57,7 +60,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
             sink.push(
                 &rules::CHANGELOG_FORMAT,
                 format!("{}{also}", first.message),
-                Some(Location::at(&first.file, first.line)),
+                Location::at(&first.file, first.line),
                 "correct the line; rpmbuild and dpkg-parsechangelog read past it, but only with a warning or by skipping the entry".into(),
             );
         }
@@ -71,7 +74,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
                     Some(e) if e.body.trim().is_empty() => sink.push(
                         &rules::CHANGELOG_ENTRY,
                         format!("{}: the section for {want} is empty", log.file.display()),
-                        Some(Location::at(&log.file, e.line)),
+                        Location::at(&log.file, e.line),
                         "say what changed in this release under the heading".into(),
                     ),
                     Some(_) => {}
@@ -84,7 +87,7 @@ pub(super) fn check_changelogs(ctx: &Ctx, sink: &mut Sink) {
                         sink.push(
                             &rules::CHANGELOG_ENTRY,
                             format!("{} has no section for {want}{top}", log.file.display()),
-                            Some(Location::file(&log.file)),
+                            Location::file(&log.file),
                             format!("add `## [{want}] - YYYY-MM-DD` with the release's changes, e.g. by renaming `[Unreleased]`"),
                         );
                     }
@@ -117,12 +120,12 @@ fn top_entry(ctx: &Ctx, sink: &mut Sink, log: &Changelog) {
         sink.push(
             &rules::CHANGELOG_VERSION,
             format!("{} has no entry at all", log.file.display()),
-            Some(Location::file(&log.file)),
+            Location::file(&log.file),
             hint(want),
         );
         return;
     };
-    let at = Some(Location::at(&log.file, top.line));
+    let at = Location::at(&log.file, top.line);
     let file = log.file.display();
     if top.expanded.is_empty() {
         sink.push(
@@ -199,14 +202,26 @@ pub(super) fn check_release_notes(ctx: &Ctx, sink: &mut Sink) {
     let (message, location) = match &ctx.facts.notes {
         Some(n) => (
             format!("the release notes file {} is empty", n.file.display()),
-            Some(Location::file(&n.file)),
+            Location::given(&n.file),
         ),
         None => (
             format!(
                 "no release notes for {}: no --notes file and no changelog section for the version",
                 ctx.tag.wanted()
             ),
-            None,
+            // Where the notes were looked for: the product's own changelog.
+            Location::file(
+                ctx.facts
+                    .changelogs
+                    .iter()
+                    .find(|c| {
+                        matches!(
+                            c.kind,
+                            ChangelogKind::KeepAChangelog | ChangelogKind::ReleaseNotes
+                        )
+                    })
+                    .map_or_else(|| EXPECTED_NOTES.into(), |c| c.file.clone()),
+            ),
         ),
     };
     sink.push(

@@ -34,7 +34,7 @@ pub(super) fn check_contents(ctx: &Ctx, sink: &mut Sink) {
                         String::new()
                     }
                 ),
-                Some(Location::file(path.clone())),
+                Location::given(path.clone()),
                 match pkg.format {
                     PackageFormat::Rpm => {
                         "install them with mode 0644 or 0755 (`%attr(0644,root,root)` in %files)"
@@ -50,7 +50,7 @@ pub(super) fn check_contents(ctx: &Ctx, sink: &mut Sink) {
             sink.push(
                 &rules::PACKAGE_UNSIGNED,
                 format!("{} is not signed", pkg.file.display()),
-                Some(Location::file(path)),
+                Location::given(path),
                 match pkg.format {
                     PackageFormat::Rpm => "sign it with `rpmsign --addsign`".into(),
                     PackageFormat::Deb => "sign it with `debsigs --sign=origin`".into(),

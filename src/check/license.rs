@@ -198,7 +198,7 @@ pub(super) fn check_license(ctx: &Ctx, sink: &mut Sink) {
                         "{}: its copyright file {copyright} declares no licence umd-release can read, so it cannot be compared with the card's `{expr}`",
                         pkg.file.display()
                     ),
-                    Some(Location::file(path)),
+                    Location::given(path),
                     format!(
                         "add a machine-readable (DEP-5) `License: {expr}` field to {copyright}, or a `/usr/share/common-licenses/` reference or the licence's standard notice"
                     ),
@@ -230,7 +230,7 @@ pub(super) fn check_license(ctx: &Ctx, sink: &mut Sink) {
         sink.push(
             &rules::LICENSE_MISMATCH,
             message,
-            Some(Location::file(path)),
+            Location::given(path),
             hint,
         );
     }

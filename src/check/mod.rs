@@ -25,12 +25,30 @@ pub use card::is_site_name;
 pub use changelog::release_notes;
 pub use targets::target_of;
 
-/// Where a finding points: a file and, where there is one, a line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Where a finding points: a file and, where there is one, a line. A
+/// finding about a file that is missing points at the file it expected, with
+/// no line; one about the release as a whole (its tag, its packages when
+/// there are none) at the Product ID Card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Location {
     pub file: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// What `file` is relative to; the reports for code scanning and merge
+    /// requests turn both into paths from the repository root.
+    #[serde(skip)]
+    pub base: Base,
+}
+
+/// What a [`Location`]'s path is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Base {
+    /// The provider repository (`--repo`): the card and the changelogs.
+    #[default]
+    Repo,
+    /// The working directory, as the user gave the path: packages (under
+    /// `--artifacts`), the artifacts directory itself, `--notes`.
+    Given,
 }
 
 impl Location {
@@ -38,31 +56,40 @@ impl Location {
         Location {
             file: file.into(),
             line: None,
+            base: Base::Repo,
         }
     }
     fn at(file: impl Into<PathBuf>, line: usize) -> Self {
         Location {
             file: file.into(),
             line: Some(line),
+            base: Base::Repo,
+        }
+    }
+    /// A path as the user gave it on the command line (or under one).
+    fn given(file: impl Into<PathBuf>) -> Self {
+        Location {
+            file: file.into(),
+            line: None,
+            base: Base::Given,
         }
     }
 }
 
 /// One problem, like a compiler diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
+    pub location: Location,
     pub hint: String,
     /// The seed section or Quality Criterion the rule enforces.
     pub source: &'static str,
 }
 
 /// Which packages a target got.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TargetCoverage {
     pub id: String,
     pub name: String,
@@ -73,7 +100,7 @@ pub struct TargetCoverage {
 }
 
 /// The verdict of one policy on one release.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyReport {
     pub policy: String,
     pub name: String,
@@ -95,7 +122,7 @@ struct Sink<'a> {
 impl Sink<'_> {
     /// `rule` is one of the registry's constants (`&rules::TAG_SEMVER`), so
     /// a misspelt rule does not compile.
-    fn push(&mut self, rule: &Rule, message: String, location: Option<Location>, hint: String) {
+    fn push(&mut self, rule: &Rule, message: String, location: Location, hint: String) {
         let severity = self.policy.severity(rule);
         if severity == Severity::Off {
             return;
@@ -153,10 +180,11 @@ pub fn check(facts: &ReleaseFacts, policy: &Policy) -> PolicyReport {
     // Most severe first, then in file order, so reports read top-down.
     findings.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then_with(|| {
-            a.location
-                .as_ref()
-                .map(|l| (&l.file, l.line))
-                .cmp(&b.location.as_ref().map(|l| (&l.file, l.line)))
+            (a.location.base, &a.location.file, a.location.line).cmp(&(
+                b.location.base,
+                &b.location.file,
+                b.location.line,
+            ))
         })
     });
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
@@ -174,8 +202,8 @@ pub fn check(facts: &ReleaseFacts, policy: &Policy) -> PolicyReport {
 }
 
 /// A place in the Product ID Card, for the card and licence rules.
-fn card_loc(line: usize) -> Option<Location> {
-    Some(Location::at(CARD_FILE, line))
+fn card_loc(line: usize) -> Location {
+    Location::at(CARD_FILE, line)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::package::{Package, PackageFormat};
 use crate::policy::{Format, Policy, Target};
 use crate::rules;
 
-use super::{Ctx, Location, Sink, TargetCoverage};
+use super::{CARD_FILE, Ctx, Location, Sink, TargetCoverage};
 
 /// Whether `marker` stands as a token in `text`: not glued to letters or digits
 /// around it, except that a digit may precede a marker that starts with a letter
@@ -70,8 +70,22 @@ pub(super) fn check_targets(ctx: &Ctx, sink: &mut Sink) -> Vec<TargetCoverage> {
         }
         on_target(ctx, sink, pkg, target);
     }
-    for (t, c) in ctx.policy.targets.iter().zip(&coverage) {
-        if t.required && !c.retired && c.packages.is_empty() {
+    let missing: Vec<&Target> = ctx
+        .policy
+        .targets
+        .iter()
+        .zip(&coverage)
+        .filter(|(t, c)| t.required && !c.retired && c.packages.is_empty())
+        .map(|(t, _)| t)
+        .collect();
+    if ctx.facts.packages.is_empty() {
+        // No package at all is one problem, worded alike under every policy
+        // (the targets it leaves bare are in the coverage).
+        if !missing.is_empty() {
+            no_packages(ctx, sink);
+        }
+    } else {
+        for t in missing {
             missing_target(ctx, sink, t);
         }
     }
@@ -104,7 +118,7 @@ fn no_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package) {
             pkg.release,
             ctx.policy.name
         ),
-        Some(Location::file(path)),
+        Location::given(path),
         format!("{} ships: {}", ctx.policy.name, names.join(", ")),
     );
 }
@@ -121,7 +135,7 @@ fn on_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package, target: &Target) {
                 pkg.arch,
                 target.name
             ),
-            Some(Location::file(path.clone())),
+            Location::given(path.clone()),
             format!("build it for one of: {}", target.arch.join(", ")),
         );
     }
@@ -135,46 +149,59 @@ fn on_target(ctx: &Ctx, sink: &mut Sink, pkg: &Package, target: &Target) {
                 ctx.policy.name,
                 target.retired_in.as_deref().unwrap_or("?")
             ),
-            Some(Location::file(path)),
+            Location::given(path),
             "stop building packages for this target".into(),
         );
     }
 }
 
-/// `target-missing`: a required, live target got no package.
-fn missing_target(ctx: &Ctx, sink: &mut Sink, t: &Target) {
-    let (message, hint) = match &ctx.facts.artifacts {
+/// `target-missing` when the release has no package at all.
+fn no_packages(ctx: &Ctx, sink: &mut Sink) {
+    let (message, location, hint) = match &ctx.facts.artifacts {
         None => (
-            format!(
-                "no package for {} ({} requires {} packages for it); no --artifacts directory was given",
-                t.name,
-                ctx.policy.name,
-                ext(t.format)
-            ),
+            "no package for any target: no --artifacts directory was given".to_string(),
+            // The card's component decides the distributions, hence the targets.
+            Location::file(CARD_FILE),
             "pass the directory holding the release's .rpm and .deb files with --artifacts DIR"
                 .to_string(),
         ),
         Some(dir) => (
             format!(
-                "no package for {} under {} ({} requires {} packages for it)",
-                t.name,
-                dir.display(),
-                ctx.policy.name,
-                ext(t.format)
+                "no package for any target: no .rpm or .deb file under {}",
+                dir.display()
             ),
+            Location::given(dir),
             format!(
-                "build a {} whose {} contains one of: {} (or put it in a directory named so)",
-                ext(t.format),
-                match t.format {
-                    Format::Rpm => "release (the %{dist} tag)",
-                    Format::Deb => "revision",
-                },
-                t.markers.join(", ")
+                "build the release's packages into {} (`umd-release policies` lists each distribution's targets)",
+                dir.display()
             ),
         ),
     };
-    let location = ctx.facts.artifacts.clone().map(Location::file);
     sink.push(&rules::TARGET_MISSING, message, location, hint);
+}
+
+/// `target-missing`: a required, live target got no package, though others did.
+fn missing_target(ctx: &Ctx, sink: &mut Sink, t: &Target) {
+    let dir = ctx.facts.artifacts.clone().unwrap_or_default();
+    sink.push(
+        &rules::TARGET_MISSING,
+        format!(
+            "no package for {} under {} ({} packages required)",
+            t.name,
+            dir.display(),
+            ext(t.format)
+        ),
+        Location::given(dir),
+        format!(
+            "build a {} whose {} contains one of: {} (or put it in a directory named so)",
+            ext(t.format),
+            match t.format {
+                Format::Rpm => "release (the %{dist} tag)",
+                Format::Deb => "revision",
+            },
+            t.markers.join(", ")
+        ),
+    );
 }
 
 fn ext(f: Format) -> &'static str {

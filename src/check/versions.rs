@@ -1,6 +1,6 @@
 //! The tag and the packages' versions: `tag-semver`, `package-version`.
 
-use super::{Ctx, Location, Sink};
+use super::{CARD_FILE, Ctx, Location, Sink};
 use crate::rules;
 
 pub(super) fn check_tag(ctx: &Ctx, sink: &mut Sink) {
@@ -11,7 +11,13 @@ pub(super) fn check_tag(ctx: &Ctx, sink: &mut Sink) {
             }
             None => "tag releases as MAJOR.MINOR.PATCH, e.g. `1.4.0` (https://semver.org)".into(),
         };
-        sink.push(&rules::TAG_SEMVER, problem.message.clone(), None, hint);
+        // A tag is in no file: the finding is about the release, so it points at its card.
+        sink.push(
+            &rules::TAG_SEMVER,
+            problem.message.clone(),
+            Location::file(CARD_FILE),
+            hint,
+        );
     }
 }
 
@@ -37,7 +43,7 @@ pub(super) fn check_versions(ctx: &Ctx, sink: &mut Sink) {
                     ctx.tag.tag,
                     want
                 ),
-                Some(Location::file(path)),
+                Location::given(path),
                 format!("rebuild the package from the tagged commit with version {want}"),
             );
         } else if let Some(rel) = &ctx.tag.package_release
@@ -52,7 +58,7 @@ pub(super) fn check_versions(ctx: &Ctx, sink: &mut Sink) {
                     ctx.tag.tag,
                     rel
                 ),
-                Some(Location::file(path)),
+                Location::given(path),
                 format!("rebuild it with `Release: {rel}%{{?dist}}` (or Debian revision {rel}), or tag {want}-{}", release_number(&pkg.release)),
             );
         }

@@ -1,6 +1,6 @@
 //! `check`: a release against its distribution's policy, like a compiler.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use clap::ValueEnum;
@@ -79,15 +79,40 @@ fn resolve_tag(tag: Option<String>) -> Result<String, Failure> {
     )))
 }
 
+/// `NO_COLOR` set and not empty (https://no-color.org): no colour anywhere.
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// The repository root holding `repo`: the nearest directory up from it with
+/// a `.git` (a directory, or the file of a worktree or submodule), else
+/// `repo` itself. Paths are made absolute (and canonical where they exist)
+/// so that the reports can name every file from the root.
+pub fn source_root(repo: &Path) -> report::SourceRoot {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let repo = cwd.join(repo);
+    let repo = std::fs::canonicalize(&repo).unwrap_or(repo);
+    let root = repo
+        .ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+        .unwrap_or(&repo)
+        .to_path_buf();
+    report::SourceRoot { root, repo, cwd }
+}
+
 pub fn run(args: CheckArgs) -> Outcome {
     let Checked { report, .. } = check(&args.request()?)?;
+    let root = source_root(&args.repo);
+    // A file never gets escape codes; a terminal gets them unless NO_COLOR says not.
+    let colour = args.output.is_none() && !no_color();
     let rendered = match args.format {
-        ReportFormat::Text => report::text(&report),
+        ReportFormat::Text => report::text(&report, colour),
         ReportFormat::Json => report::json(&report),
         ReportFormat::Markdown => report::markdown(&report),
-        ReportFormat::Sarif => report::sarif(&report),
-        ReportFormat::Github => report::github(&report),
-        ReportFormat::Codequality => report::codequality(&report),
+        ReportFormat::Sarif => report::sarif(&report, &root),
+        ReportFormat::Github => report::github(&report, &root),
+        ReportFormat::Codequality => report::codequality(&report, &root),
     };
     let gitlab = GitLabCi::detect();
     match &args.output {
@@ -110,12 +135,12 @@ pub fn run(args: CheckArgs) -> Outcome {
         None => print(&rendered)?,
     }
     if let Some(path) = gitlab.as_ref().and_then(|g| g.codequality.as_ref()) {
-        write_atomic(path, &report::codequality(&report))?;
+        write_atomic(path, &report::codequality(&report, &root))?;
     }
     if let Some(actions) = Actions::detect() {
         // Annotations go to stdout where the runner reads them, unless that is the format already.
         if !matches!(args.format, ReportFormat::Github) {
-            print(&report::github(&report))?;
+            print(&report::github(&report, &root))?;
         }
         let result = if report.passed { "passed" } else { "failed" };
         actions

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 /// The on-disk format of a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PackageFormat {
     Rpm,
@@ -33,7 +33,7 @@ pub enum PackageFormat {
 }
 
 /// Metadata of one rpm or deb package file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Package {
     /// The path it was read from ([`discover`] makes it relative to the artifacts dir).
     pub file: PathBuf,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::policy::TagScheme;
 
 /// What a tag means once read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TagVersion {
     /// The tag as given.
     pub tag: String,
@@ -120,7 +120,7 @@ fn after_lead(rest: &str) -> Option<(&str, String)> {
     Some((lead, core))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TagProblem {
     pub message: String,
     /// A semver tag close to what was given, when one can be guessed.

@@ -37,7 +37,7 @@ pub use rpm::{parse_rpm_spec, read_rpm_spec};
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 /// The format a changelog is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangelogKind {
     /// Keep a Changelog 1.1.0 Markdown (`CHANGELOG.md`, `CHANGELOG`).

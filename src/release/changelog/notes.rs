@@ -9,7 +9,7 @@ use super::rpm::{Macros, rpm_heading};
 use super::{ChangelogError, ChangelogKind, Parsed, Pending, Problems, is_blank, numbered_lines};
 
 /// How a changelog or release-notes file is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NotesFormat {
     /// Keep a Changelog: `## [1.2.3] - 2024-09-18` under `[Unreleased]`.
