@@ -19,6 +19,8 @@ pub const KEY_PREFIX: &str = "key:";
 pub const DELAYED: &str = "delayed";
 /// A second issue for a submission that already has one.
 pub const DUPLICATE: &str = "duplicate";
+/// An older version closed because a newer one of the product was submitted.
+pub const SUPERSEDED: &str = "superseded";
 /// A submission filed through the issue form, not yet turned into a submission.
 pub const REQUEST: &str = "submission-request";
 /// A distribution release announcement.
@@ -48,7 +50,7 @@ pub fn key(id: &str) -> String {
 }
 
 /// The labels that are not stages, with their colour and description, for `init`.
-pub const FLAGS: [(&str, &str, &str); 6] = [
+pub const FLAGS: [(&str, &str, &str); 7] = [
     (
         DELAYED,
         "d93f0b",
@@ -58,6 +60,11 @@ pub const FLAGS: [(&str, &str, &str); 6] = [
         DUPLICATE,
         "cfd3d7",
         "A second issue for a submission that already has one",
+    ),
+    (
+        SUPERSEDED,
+        "cfd3d7",
+        "An older version, closed when a newer one of the product was submitted",
     ),
     (
         REQUEST,

@@ -123,8 +123,6 @@ fn scenario() -> (Rig, PathBuf) {
         tmp: tempfile::tempdir().unwrap(),
     };
     rig.submit("v1.4.0", &["cmd-os-1", "cmd-one-1"], false);
-    rig.submit("v1.5.0", &["cmd-os-1"], true);
-    rig.submit("v1.3.2", &["cmd-one-1"], true);
 
     let out = rig.mv(
         "2026-11-02T10:00:00Z",
@@ -144,6 +142,10 @@ fn scenario() -> (Rig, PathBuf) {
         "staged-rollout",
         "alice",
     );
+    // Submitted once 1.4.0 is in Staged Rollout, 1.5.0 flags it for the
+    // manager instead of superseding it.
+    rig.submit("v1.5.0", &["cmd-os-1"], true);
+    rig.submit("v1.3.2", &["cmd-one-1"], true);
     let out = rig.say(
         "2026-11-02T12:00:00Z",
         "cmd-os-1",

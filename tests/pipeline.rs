@@ -26,6 +26,7 @@ on_all!(
     a_delay_explained_by_the_verifier_reaches_the_provider,
     a_rejection_keeps_its_reason_and_report,
     a_stack_s_manager_manages_its_stack_and_reports_name_it,
+    a_newer_version_supersedes_an_older_pending_one,
     a_sweep_repairs_a_state_label_removed_by_hand,
     a_state_label_removed_by_hand_is_put_back_by_its_event,
     a_deadline_extended_in_the_policy_lifts_delayed_in_the_one_status_comment,
@@ -1262,5 +1263,46 @@ fn a_stack_s_manager_manages_its_stack_and_reports_name_it(rig: &Rig) {
             .contains("moved from Staged Rollout to Ready for release by sam"),
         "{}",
         r.stdout
+    );
+}
+
+/// 1.5.0 submitted while 1.4.0 waits in Verification: 1.4.0 is closed as
+/// superseded, each issue links the other, and a re-run repeats nothing.
+fn a_newer_version_supersedes_an_older_pending_one(rig: &Rig) {
+    rig.label("alice", "verification");
+    let mut newer = rig.submit_tag("v1.5.0");
+    newer.arg("--allow-failures");
+    let r = run(&mut newer);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let old = rig.issue();
+    assert!(!old.open, "1.4.0 is closed");
+    assert!(
+        old.labels.contains(&"superseded".to_string()),
+        "{:?}",
+        old.labels
+    );
+    let said = rig.said();
+    assert!(
+        said.iter().any(|c| c
+            .starts_with("Superseded by #2: version 1.5.0 of site-info-publisher was submitted")),
+        "{said:#?}"
+    );
+    let t = rig.tracker();
+    let on_new: Vec<String> = t
+        .list_comments(2)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .filter(|b| b.starts_with("Supersedes #1"))
+        .collect();
+    assert_eq!(on_new.len(), 1, "{on_new:#?}");
+    let before = (rig.comments(), t.list_comments(2).unwrap());
+    let mut again = rig.submit_tag("v1.5.0");
+    again.arg("--allow-failures");
+    assert_eq!(run(&mut again).code, 0);
+    assert_eq!(
+        (rig.comments(), t.list_comments(2).unwrap()),
+        before,
+        "a re-run repeats nothing"
     );
 }

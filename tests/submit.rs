@@ -179,13 +179,13 @@ fn new_submission_then_rerun_is_a_no_op(forge: &Forge) {
         forge.tracker().get_issue(1).unwrap(),
         "an unchanged re-run must not touch the issue"
     );
-    // On a forge: nothing but reads, and no more than 3 requests per distribution.
+    // On a forge: nothing but reads, and no more than 4 requests per distribution.
     let log = forge.take_requests();
     // Besides the one question of who the token is (GraphQL's viewer).
     let log: Vec<_> = log.into_iter().filter(|r| r.path != "/graphql").collect();
     assert!(log.iter().all(|r| r.method == "GET"), "{log:#?}");
     assert!(
-        log.len() <= 2 * 3,
+        log.len() <= 2 * 4,
         "{} requests for an unchanged re-run: {log:#?}",
         log.len()
     );
@@ -545,10 +545,10 @@ fn new_then_rerun(forge: &Forge, extra: &[&str]) -> (Vec<Req>, Vec<Req>) {
 }
 
 /// Finding a submission costs the same however long its product's history:
-/// 250 earlier issues of the product (three pages of a listing by product
-/// label) add no request to a new submission or to its re-run, on either
-/// forge. The key label selects the one submission; the product label no
-/// longer has to be listed.
+/// 250 earlier, closed issues of the product (three pages of a listing by
+/// product label) add no request to a new submission or to its re-run, on
+/// either forge. The key label selects the one submission; only the product's
+/// open issues are listed (to supersede older pending versions).
 #[test]
 fn the_lookup_does_not_grow_with_the_product_history() {
     for kind in [Kind::GitHub, Kind::GitLab] {
@@ -558,13 +558,16 @@ fn the_lookup_does_not_grow_with_the_product_history() {
         let t = busy.tracker();
         let product = "product:site-info-publisher".to_string();
         for n in 0..250 {
-            t.create_issue(
-                "tp",
-                &format!("[CMD-OS 1] site-info-publisher 0.{n}.0"),
-                "an older release",
-                std::slice::from_ref(&product),
-            )
-            .unwrap();
+            let i = t
+                .create_issue(
+                    "tp",
+                    &format!("[CMD-OS 1] site-info-publisher 0.{n}.0"),
+                    "an older release",
+                    std::slice::from_ref(&product),
+                )
+                .unwrap();
+            t.update_issue("tp", i.number, None, None, Some(false))
+                .unwrap();
         }
         let crowded = submit_twice(&busy);
         assert_eq!(
@@ -610,8 +613,8 @@ fn show(log: &[Req]) -> Vec<String> {
 fn github_request_budget() {
     let forge = Forge::new(Kind::GitHub);
     let (new, rerun) = new_then_rerun(&forge, &[]);
-    assert_eq!(new.len(), 6, "{:#?}", show(&new));
-    assert_eq!(rerun.len(), 3, "{:#?}", show(&rerun));
+    assert_eq!(new.len(), 7, "{:#?}", show(&new));
+    assert_eq!(rerun.len(), 4, "{:#?}", show(&rerun));
     // Every request names the REST API version (checked on a fresh submission).
     let forge = Forge::new(Kind::GitHub);
     let tmp = tempfile::tempdir().unwrap();
@@ -645,12 +648,13 @@ fn assert_requests(log: &[Req], want: &[(&str, &str, &str)]) {
     }
 }
 
-/// The same on GitLab, where the budget is exact. A new submission costs 5
+/// The same on GitLab, where the budget is exact. A new submission costs 6
 /// requests (who the token is, so that only the tracker's own issues count;
 /// find by its key label, search by marker for one whose labels were lost,
-/// create with its labels, list again to converge with a racing run) and an
-/// unchanged re-run 2 (who, the list by key label); reading the registry
-/// through the repository files API adds 1 to each.
+/// create with its labels, list again to converge with a racing run, list the
+/// product's open submissions to supersede older versions) and an unchanged
+/// re-run 3 (who, the list by key label, the product's open ones); reading the
+/// registry through the repository files API adds 1 to each.
 #[test]
 fn gitlab_request_budget() {
     let registry = support::manifest_dir().join("examples/tracker/products");
@@ -659,6 +663,7 @@ fn gitlab_request_budget() {
     let by_key = ("GET", "/issues", "labels=key%3A%3Aa25a887efa23");
     let by_marker = ("GET", "/issues", "in=description");
     let create = ("POST", "/issues", "");
+    let open_of_product = ("GET", "/issues", "state=opened");
     let read_registry = (
         "GET",
         "/repository/files/products%2Fsite-info-publisher.yaml/raw",
@@ -667,16 +672,27 @@ fn gitlab_request_budget() {
 
     let forge = Forge::new(Kind::GitLab);
     let (new, rerun) = new_then_rerun(&forge, &["--registry", registry]);
-    assert_requests(&new, &[whoami, by_key, by_marker, create, by_key]);
-    assert_requests(&rerun, &[whoami, by_key]);
+    assert_requests(
+        &new,
+        &[whoami, by_key, by_marker, create, by_key, open_of_product],
+    );
+    assert_requests(&rerun, &[whoami, by_key, open_of_product]);
 
     let forge = Forge::new(Kind::GitLab);
     let (new, rerun) = new_then_rerun(&forge, &[]);
     assert_requests(
         &new,
-        &[read_registry, whoami, by_key, by_marker, create, by_key],
+        &[
+            read_registry,
+            whoami,
+            by_key,
+            by_marker,
+            create,
+            by_key,
+            open_of_product,
+        ],
     );
-    assert_requests(&rerun, &[read_registry, whoami, by_key]);
+    assert_requests(&rerun, &[read_registry, whoami, by_key, open_of_product]);
 }
 
 #[test]

@@ -83,6 +83,12 @@ pub struct Pipeline {
     /// The fixed texts of a distribution release announcement.
     #[serde(default)]
     pub announcement: Announcement,
+    /// When a newer version of a product is submitted, an older one already
+    /// in Staged Rollout is closed as superseded (`true`), or flagged for the
+    /// staged-rollout manager to decide (`false`, the default). Older ones
+    /// before Staged Rollout are always closed.
+    #[serde(default)]
+    pub supersede_in_staged_rollout: bool,
 }
 
 impl Default for Pipeline {
@@ -92,6 +98,7 @@ impl Default for Pipeline {
             roles: BTreeMap::new(),
             transitions: crate::policy::transitions::default_transitions(),
             announcement: Announcement::default(),
+            supersede_in_staged_rollout: false,
         }
     }
 }

@@ -314,6 +314,9 @@ pub fn submit(
             .collect(),
     };
     if dry_run {
+        let number = outcome.number.map_or(IssueRef::Created, IssueRef::Existing);
+        let plan = supersede_plan(tracker, desired, number)?;
+        outcome.plan.extend(plan);
         return Ok(outcome);
     }
     let applied = apply(tracker, actor, &outcome.plan)?;
@@ -341,5 +344,32 @@ pub fn submit(
             outcome.plan.extend(plan);
         }
     }
+    if let Some(number) = outcome.number {
+        let plan = supersede_plan(tracker, desired, IssueRef::Existing(number))?;
+        apply(tracker, actor, &plan)?;
+        outcome.plan.extend(plan);
+    }
     Ok(outcome)
+}
+
+/// Closes (or flags) the older open submissions of the product in the same
+/// distribution: one listing of the product's open issues.
+fn supersede_plan(
+    tracker: &dyn Tracker,
+    desired: &Desired,
+    number: IssueRef,
+) -> Result<Plan, TrackerError> {
+    let me = tracker.identity()?;
+    let open = tracker.list_issues(Some(&desired.key.product_label()), true)?;
+    let others: Vec<(&Issue, submission::State)> = open
+        .iter()
+        .filter(|i| super::opened_by_tracker(i, me.as_deref()))
+        .filter_map(|i| submission::parse(&i.body).map(|b| (i, super::state_of(i, &b))))
+        .collect();
+    Ok(submission::supersede(
+        &desired.key,
+        number,
+        &others,
+        desired.supersede_in_staged_rollout,
+    ))
 }

@@ -18,6 +18,8 @@ pub struct Desired {
     pub candidates: Vec<String>,
     /// The card's middleware stack.
     pub stack: Option<String>,
+    /// The policy's choice for an older version in Staged Rollout.
+    pub supersede_in_staged_rollout: bool,
     pub release: Release,
 }
 
@@ -111,6 +113,7 @@ pub fn desired(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string),
+        supersede_in_staged_rollout: src.policy.pipeline.supersede_in_staged_rollout,
         release: release_record(src, notes, notes_link),
     })
 }

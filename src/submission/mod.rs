@@ -8,6 +8,7 @@ mod desired;
 mod key;
 mod plan;
 mod state;
+mod supersede;
 mod verify;
 
 pub use body::{Body, compose, parse};
@@ -18,6 +19,7 @@ pub use state::{
     Answer, NOTES_MAX, Note, PackageRef, Rejection, Release, ReleaseTarget, Report, Site, State,
     Transition, Verdict,
 };
+pub use supersede::supersede;
 pub use verify::{rebuilt, unrecorded};
 
 pub use crate::markdown::neutralize;

@@ -322,6 +322,11 @@ impl Rig {
 
     /// `submit` of the demo product's v1.4.0 to CMD-OS 1, as [`Rig::new`] ran it.
     pub fn submit(&self) -> Command {
+        self.submit_tag("v1.4.0")
+    }
+
+    /// `submit` of the demo product at `tag` to CMD-OS 1.
+    pub fn submit_tag(&self, tag: &str) -> Command {
         let repo = self.tmp.path().join("repo");
         let registry = super::manifest_dir().join("examples/tracker/products");
         let dist = demo_dir().join("dist");
@@ -334,7 +339,7 @@ impl Rig {
             "--artifacts",
             dist.to_str().unwrap(),
             "--tag",
-            "v1.4.0",
+            tag,
         ];
         if self.kind() == Kind::Local {
             args.extend(["--registry", registry.to_str().unwrap()]);
