@@ -523,8 +523,8 @@ fn the_gitlab_component_script_passes_shellcheck() {
 /// provider's own build script) plants an `umd-release` where the action
 /// used to look for one it installed before. The step installs into a fresh
 /// directory of its own and never runs the planted binary. Run on a runner
-/// the action has no prebuilt binary for and without cargo, it stops with
-/// the documented error instead.
+/// the action has no prebuilt binary for, asked to build from source
+/// without cargo, it stops with the documented error instead.
 #[test]
 fn the_install_step_never_runs_a_binary_it_did_not_install() {
     let action = load("action.yml");
@@ -559,6 +559,8 @@ fn the_install_step_never_runs_a_binary_it_did_not_install() {
         .env("UMD_RELEASE_RUNNER_OS", "Windows")
         .env("UMD_RELEASE_RUNNER_ARCH", "X64")
         .env("UMD_RELEASE_DOWNLOAD_REPO", "EGI-Federation/umd-release")
+        // Only an explicit build-from-source gets as far as cargo.
+        .env("UMD_RELEASE_BUILD_FROM_SOURCE", "true")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
