@@ -1,14 +1,19 @@
 //! The GitHub Action, the workflows (ours and the examples for providers and
-//! the tracking repository), the submission issue form and the pinned
-//! checksums are well formed, and no `run:` script interpolates `${{ ... }}`:
-//! untrusted values reach scripts through `env:` only.
+//! the tracking repository), the issue forms and the pinned checksums are
+//! well formed; no `run:` script interpolates `${{ ... }}` (untrusted values
+//! reach scripts through `env:` only); every action is pinned to a commit
+//! SHA, every job asks for its own permissions and no checkout keeps its
+//! credentials; and actionlint, zizmor and shellcheck find nothing.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const ISSUE_FORM: &str = ".github/ISSUE_TEMPLATE/submission.yml";
+/// The submission form, for a TRACKING repository to copy (not this one's).
+const ISSUE_FORM: &str = "examples/ISSUE_TEMPLATE/submission.yml";
+/// This repository's own form: bugs in umd-release.
+const BUG_FORM: &str = ".github/ISSUE_TEMPLATE/bug_report.yml";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -37,6 +42,7 @@ fn all_files() -> Vec<String> {
     let mut files = vec!["action.yml".to_string()];
     files.extend(workflows());
     files.push(ISSUE_FORM.to_string());
+    files.push(BUG_FORM.to_string());
     files
 }
 
@@ -147,15 +153,24 @@ fn action_is_composite_and_passes_inputs_through_env() {
     let inputs = action["inputs"].as_object().expect("action.yml: inputs");
     for expected in [
         "command",
+        "args",
         "tag",
         "policy",
         "artifacts",
         "repo",
         "tracker",
+        "config",
+        "registry",
+        "dry-run",
+        "download-url-base",
         "token",
+        "github-token",
+        "gitlab-token",
         "format",
         "allow-failures",
         "version",
+        "install-url-base",
+        "build-from-source",
     ] {
         assert!(inputs.contains_key(expected), "{file}: no input {expected}");
     }
@@ -221,7 +236,7 @@ fn action_is_composite_and_passes_inputs_through_env() {
     }
 
     let outputs = action["outputs"].as_object().expect("action.yml: outputs");
-    for expected in ["result", "submission-url", "report"] {
+    for expected in ["result", "submissions", "submission-url", "report"] {
         assert!(
             outputs.contains_key(expected),
             "{file}: no output {expected}"
@@ -249,19 +264,255 @@ fn action_is_composite_and_passes_inputs_through_env() {
     }
 }
 
+/// Least privilege: nothing at the workflow level, and each job names what
+/// it needs (a job without `permissions:` would get the repository default).
 #[test]
-fn workflows_declare_permissions() {
+fn workflows_grant_permissions_per_job_only() {
     for file in workflows() {
         let doc = load(&file);
         assert!(doc.get("on").is_some(), "{file}: no on:");
-        assert!(doc["jobs"].is_object(), "{file}: no jobs:");
         let permissions = doc
             .get("permissions")
             .unwrap_or_else(|| panic!("{file}: no top-level permissions:"));
-        assert!(
-            permissions.is_object() || permissions.is_string(),
-            "{file}: permissions: is neither a mapping nor read-all/write-all"
+        assert_eq!(
+            permissions,
+            &serde_json::json!({}),
+            "{file}: top-level permissions: should be {{}}; grant them per job"
         );
+        let jobs = doc["jobs"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{file}: no jobs:"));
+        for (name, job) in jobs {
+            let p = job
+                .get("permissions")
+                .unwrap_or_else(|| panic!("{file}: job {name} has no permissions:"));
+            assert!(
+                p.is_object(),
+                "{file}: job {name}: permissions: is not a mapping"
+            );
+            for (scope, level) in p.as_object().unwrap() {
+                assert!(
+                    level == "read" || level == "write" || level == "none",
+                    "{file}: job {name}: {scope}: {level}"
+                );
+            }
+        }
+    }
+}
+
+/// Every `uses:` line of `text` (the raw line, to see its comment).
+fn uses_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            let t = l.trim_start().trim_start_matches("- ");
+            t.starts_with("uses:")
+        })
+        .collect()
+}
+
+#[test]
+fn actions_are_pinned_to_a_commit_sha_with_their_version() {
+    let mut seen = 0;
+    for file in workflows() {
+        let text = std::fs::read_to_string(root().join(&file)).unwrap();
+        for line in uses_lines(&text) {
+            let value = line.split_once("uses:").unwrap().1.trim();
+            let (reference, comment) = value.split_once(" # ").unwrap_or((value, ""));
+            let (action, at) = reference
+                .split_once('@')
+                .unwrap_or_else(|| panic!("{file}: `{line}` has no @ref"));
+            if action == "EGI-Federation/umd-release" {
+                // The examples name this action by its release tag (see .github/zizmor.yml).
+                assert!(file.starts_with("examples/"), "{file}: {line}");
+                assert!(at.starts_with('v'), "{file}: {line}");
+                continue;
+            }
+            seen += 1;
+            assert!(
+                at.len() == 40
+                    && at
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+                "{file}: `{line}` is not pinned to a full commit SHA"
+            );
+            let version = comment.trim();
+            assert!(
+                version.starts_with('v') && version[1..].split('.').count() == 3,
+                "{file}: `{line}` has no `# vX.Y.Z` comment"
+            );
+        }
+    }
+    assert!(
+        seen >= 15,
+        "only {seen} pinned actions: is the parse right?"
+    );
+}
+
+#[test]
+fn checkouts_do_not_keep_credentials() {
+    let mut checkouts = 0;
+    for file in workflows() {
+        let doc = load(&file);
+        for (name, job) in doc["jobs"].as_object().unwrap() {
+            for step in job["steps"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let uses = step["uses"].as_str().unwrap_or_default();
+                if uses.starts_with("actions/checkout@") {
+                    checkouts += 1;
+                    assert_eq!(
+                        step.pointer("/with/persist-credentials"),
+                        Some(&Value::Bool(false)),
+                        "{file}: job {name}: a checkout without persist-credentials: false"
+                    );
+                }
+            }
+        }
+    }
+    assert!(checkouts >= 7, "{checkouts}");
+}
+
+/// Every role has its example workflow, and each runs the action's command it is for.
+#[test]
+fn every_role_has_an_example_workflow() {
+    for (file, commands) in [
+        (
+            "examples/workflows/provider-release.yml",
+            &["check", "submit"][..],
+        ),
+        ("examples/workflows/tracker-events.yml", &["track"]),
+        ("examples/workflows/tracker-sweep.yml", &["sweep"]),
+        ("examples/workflows/tracker-intake.yml", &["intake"]),
+        ("examples/workflows/tracker-dashboard.yml", &["dashboard"]),
+        (
+            "examples/workflows/tracker-release.yml",
+            &["announce", "publish"],
+        ),
+    ] {
+        let doc = load(file);
+        let mut ran = Vec::new();
+        for job in doc["jobs"].as_object().unwrap().values() {
+            for step in job["steps"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if step["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("EGI-Federation/umd-release@"))
+                {
+                    ran.push(step["with"]["command"].as_str().unwrap().to_string());
+                    // Tokens go to the forge-specific inputs.
+                    assert!(
+                        step["with"].get("token").is_none(),
+                        "{file}: use github-token/gitlab-token, not token"
+                    );
+                }
+            }
+        }
+        assert_eq!(ran, commands, "{file}");
+    }
+}
+
+/// Runs `tool` when installed; when it is not, fails only where CI requires
+/// the tools (UMD_RELEASE_REQUIRE_TOOLS=1), else prints a visible skip line.
+fn tool(name: &str, hint: &str) -> Option<Command> {
+    if Command::new(name).arg("--version").output().is_ok() {
+        return Some(Command::new(name));
+    }
+    assert!(
+        std::env::var("UMD_RELEASE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+        "{name} is required (UMD_RELEASE_REQUIRE_TOOLS=1): {hint}"
+    );
+    eprintln!("skipped: {name} is not installed ({hint})");
+    None
+}
+
+/// actionlint on every workflow (it lints workflows only; action.yml's
+/// scripts get shellcheck above and zizmor below).
+#[test]
+fn actionlint_finds_nothing() {
+    let Some(mut actionlint) = tool("actionlint", "bash .ci/run installs it") else {
+        return;
+    };
+    let out = actionlint
+        .arg("-no-color")
+        .args(workflows())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// zizmor on action.yml and every workflow, with the auditor persona (the
+/// strictest) and .github/zizmor.yml; offline, so it needs no token.
+#[test]
+fn zizmor_finds_nothing() {
+    let Some(mut zizmor) = tool("zizmor", "bash .ci/run installs it") else {
+        return;
+    };
+    let mut files = vec!["action.yml".to_string()];
+    files.extend(workflows());
+    let out = zizmor
+        .args([
+            "--offline",
+            "--no-progress",
+            "--persona=auditor",
+            "--format=plain",
+            "--color=never",
+            "--config=.github/zizmor.yml",
+        ])
+        .args(&files)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "zizmor:\n{said}");
+    // Every input was audited.
+    for file in &files {
+        assert!(
+            said.contains(&format!("completed {file}")),
+            "{file} not audited:\n{said}"
+        );
+    }
+}
+
+#[test]
+fn this_repository_offers_a_bug_report_form_not_the_submission_form() {
+    let dir = ".github/ISSUE_TEMPLATE";
+    for file in yaml_in(dir) {
+        let form = load(&file);
+        if form.get("body").is_none() {
+            continue; // config.yml
+        }
+        assert!(
+            !form["labels"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|l| l == "submission-request")),
+            "{file}: umd-release's own repository must not offer the submission form"
+        );
+    }
+    let bug = load(BUG_FORM);
+    assert_eq!(bug["name"], "Bug report");
+    let ids: Vec<&str> = bug["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    for id in ["version", "where", "command", "what-happened", "expected"] {
+        assert!(ids.contains(&id), "{BUG_FORM}: no {id}");
     }
 }
 
@@ -523,8 +774,8 @@ fn the_gitlab_component_script_passes_shellcheck() {
 /// provider's own build script) plants an `umd-release` where the action
 /// used to look for one it installed before. The step installs into a fresh
 /// directory of its own and never runs the planted binary. Run on a runner
-/// the action has no prebuilt binary for and without cargo, it stops with
-/// the documented error instead.
+/// the action has no prebuilt binary for, asked to build from source
+/// without cargo, it stops with the documented error instead.
 #[test]
 fn the_install_step_never_runs_a_binary_it_did_not_install() {
     let action = load("action.yml");
@@ -559,6 +810,8 @@ fn the_install_step_never_runs_a_binary_it_did_not_install() {
         .env("UMD_RELEASE_RUNNER_OS", "Windows")
         .env("UMD_RELEASE_RUNNER_ARCH", "X64")
         .env("UMD_RELEASE_DOWNLOAD_REPO", "EGI-Federation/umd-release")
+        // Only an explicit build-from-source gets as far as cargo.
+        .env("UMD_RELEASE_BUILD_FROM_SOURCE", "true")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -60,8 +60,34 @@ pub fn run(args: SubmitArgs) -> Outcome {
             .iter()
             .find(|f| !args.dry_run && f.outcome.url.is_some())
             .and_then(|f| f.outcome.url.clone());
+        // One entry per distribution, so a second distribution's issue is not lost.
+        let submissions: Vec<serde_json::Value> = submitted
+            .filed
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "distribution": f.distribution,
+                    "key": f.outcome.key,
+                    "filing": f.filing.as_str(),
+                    "number": f.outcome.number,
+                    "url": f.outcome.url,
+                })
+            })
+            .collect();
+        let result = if submitted.report.passed {
+            "passed"
+        } else {
+            "failed"
+        };
         actions
             .set_output("submission-url", first.as_deref().unwrap_or(""))
+            .and_then(|_| {
+                actions.set_output(
+                    "submissions",
+                    &serde_json::Value::from(submissions).to_string(),
+                )
+            })
+            .and_then(|_| actions.set_output("result", result))
             .context("cannot write the GitHub Actions outputs")
             .map_err(bad_input)?;
     }
