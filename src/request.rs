@@ -19,7 +19,7 @@ pub struct Request {
     pub notes: String,
 }
 
-/// The field headings of `.github/ISSUE_TEMPLATE/submission.yml`.
+/// The field headings of the submission form (`examples/ISSUE_TEMPLATE/submission.yml`, installed as `.github/ISSUE_TEMPLATE/submission.yml` in a tracking repository).
 const FIELDS: [&str; 6] = [
     "Product",
     "Version",
