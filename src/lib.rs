@@ -16,6 +16,7 @@ pub mod forge;
 pub mod intake;
 pub mod issue;
 pub mod labels;
+pub mod mail;
 pub mod markdown;
 pub mod package;
 pub mod pipeline;

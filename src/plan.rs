@@ -64,6 +64,21 @@ pub enum Action {
         id: Option<u64>,
         body: String,
     },
+    /// An e-mail, sent once: the executor sends it only while no comment of
+    /// the tracker's on issue `number` carries `key` (a [`once`] key line).
+    /// A notice's mail comes right before its keyed comment, which records
+    /// it; a mail without one (the announcement) has `record`, a comment the
+    /// executor posts with the key once the mail is sent. Off (dropped from
+    /// the plan) while no SMTP server is configured.
+    Mail {
+        number: IssueRef,
+        key: String,
+        to: Vec<String>,
+        subject: String,
+        text: String,
+        html: String,
+        record: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -82,6 +97,12 @@ impl Plan {
 
     pub fn push(&mut self, action: Action) {
         self.actions.push(action);
+    }
+
+    /// The plan without its e-mails (mail is off).
+    pub fn without_mail(mut self) -> Plan {
+        self.actions.retain(|a| !matches!(a, Action::Mail { .. }));
+        self
     }
 }
 
@@ -146,6 +167,17 @@ impl fmt::Display for Action {
             Action::EditComment { number, id, body } => {
                 write!(f, "edit comment {id} on {number}: \"{}\"", first_line(body))
             }
+            Action::Mail {
+                number,
+                to,
+                subject,
+                ..
+            } => write!(
+                f,
+                "e-mail \"{}\" to {} (once, recorded on {number})",
+                subject.replace(['\r', '\n'], " "),
+                to.join(", ")
+            ),
             Action::StatusComment { number, id, body } => match id {
                 Some(id) => write!(
                     f,

@@ -64,6 +64,13 @@ pub fn run(args: AnnounceArgs) -> Outcome {
     if args.dry_run {
         out.push_str(&announced.markdown);
         out.push_str(&format!("\n(dry run: {} not filed)\n", announced.title));
+        if tracker.mailer().is_some() {
+            for a in &announced.plan.actions {
+                if matches!(a, umd_release::plan::Action::Mail { .. }) {
+                    out.push_str(&format!("(dry run: would {a})\n"));
+                }
+            }
+        }
         print(&out)?;
         return Ok(0);
     }

@@ -54,7 +54,7 @@ pub fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
 impl From<TrackerError> for Failure {
     fn from(e: TrackerError) -> Self {
         let code = match e {
-            TrackerError::Forge { .. } => exit::FORGE,
+            TrackerError::Forge { .. } | TrackerError::Mail { .. } => exit::FORGE,
             _ => exit::BAD_INPUT,
         };
         Failure {
@@ -151,8 +151,17 @@ pub struct TrackerArgs {
 }
 
 impl TrackerArgs {
+    /// The tracker, with the SMTP mailer when `UMD_RELEASE_SMTP_HOST` is set
+    /// (a bad `UMD_RELEASE_SMTP_*` value is bad input, exit 2).
     pub fn open(&self) -> Result<Box<dyn Tracker>, Failure> {
-        Ok(tracker::open(&self.tracker)?)
+        let tracker = tracker::open(&self.tracker)?;
+        let mail = umd_release::mail::SmtpConfig::from_env()
+            .and_then(|c| c.map(umd_release::mail::SmtpMailer::new).transpose())
+            .map_err(|e| bad_input(anyhow!("{e}")))?;
+        Ok(match mail {
+            Some(mailer) => Box::new(tracker::mailing::Mailing::new(tracker, Box::new(mailer))),
+            None => tracker,
+        })
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Effect {
     pub remove_labels: Vec<String>,
     /// New comments; each is for someone who must read it.
     pub comments: Vec<String>,
+    /// E-mails to the provider, each with the comment it carries.
+    pub mails: Vec<crate::mail::Notice>,
     /// Close the issue (Released, Rejected).
     pub close: bool,
     /// A move of the packages between repositories that other jobs carry out.
@@ -208,6 +210,17 @@ fn arrive(
                 }
                 None => " The reasons are in the comments above.".into(),
             };
+            fx.mails.extend(crate::mail::notice(
+                state,
+                fx.comments.len(),
+                format!(
+                    "{} {} was rejected in {}",
+                    state.key.product,
+                    state.key.version,
+                    from.name()
+                ),
+                &mut fx.notes,
+            ));
             fx.comments.push(format!(
                 "{}{} {} was **rejected** in {} by {}.{why} A fixed release is a new submission.",
                 if who.is_empty() {

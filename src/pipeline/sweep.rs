@@ -258,6 +258,17 @@ fn flag_delayed(
                     )
                 })
                 .unwrap_or_default();
+            s.mails.extend(crate::mail::notice(
+                state,
+                s.comments.len(),
+                format!(
+                    "{} {} is delayed in {}",
+                    state.key.product,
+                    state.key.version,
+                    stage.name()
+                ),
+                &mut s.notes,
+            ));
             s.comments.push(format!(
                 "{}this submission is **Delayed**: in {}, {what} was due {}. It is waiting for {}.{why}",
                 if who.is_empty() {

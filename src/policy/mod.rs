@@ -127,6 +127,10 @@ pub struct Announcement {
     /// A page with more details; `{version}` becomes the release's version.
     #[serde(default)]
     pub details_url: Option<String>,
+    /// The OMB's mailing list: each announcement (and each change to it) is
+    /// e-mailed there once when SMTP is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omb_email: Option<String>,
 }
 
 /// The tag scheme: strict semver, with the exceptions a policy allows on purpose.

@@ -166,9 +166,15 @@ pub fn announce(tracker: &dyn Tracker, req: &AnnounceRequest) -> Result<Announce
             Some(true),
         ),
     };
-    let plan = Plan {
+    let number = match &existing {
+        Some(i) => IssueRef::Existing(i.number),
+        None => IssueRef::Created,
+    };
+    let mut plan = Plan {
         actions: action.into_iter().collect(),
     };
+    plan.actions
+        .extend(omb_mail(policy, number, &title, &markdown, &html));
     Ok(Announced {
         unverified,
         warning,
@@ -182,6 +188,38 @@ pub fn announce(tracker: &dyn Tracker, req: &AnnounceRequest) -> Result<Announce
             .map(|c| format!("{} {}", c.state.key.product, c.state.key.version))
             .collect(),
         plan,
+    })
+}
+
+/// The announcement e-mailed to the OMB list the policy names, once per
+/// text: keyed by it, and recorded by a comment on the announcement issue.
+fn omb_mail(
+    policy: &Policy,
+    number: IssueRef,
+    title: &str,
+    markdown: &str,
+    html: &str,
+) -> Option<Action> {
+    let list = policy.pipeline.announcement.omb_email.as_deref()?;
+    let (to, warnings) = crate::mail::recipients([list]);
+    for w in warnings {
+        eprintln!("warning: policy {}: announcement.omb_email: {w}", policy.id);
+    }
+    if to.is_empty() {
+        return None;
+    }
+    let keyed = crate::plan::once("", &format!("announcement mail {title}\n{markdown}"));
+    Some(Action::Mail {
+        number,
+        key: crate::plan::once_key(&keyed)?.to_string(),
+        record: Some(format!(
+            "This announcement was e-mailed to the OMB list ({}).",
+            to.join(", ")
+        )),
+        to,
+        subject: title.to_string(),
+        text: markdown.to_string(),
+        html: html.to_string(),
     })
 }
 

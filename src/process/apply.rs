@@ -19,6 +19,7 @@ pub struct Applied {
 /// Removing a label that is already gone is done, not an error.
 pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied, TrackerError> {
     let mut applied = Applied::default();
+    let mailer = tracker.mailer();
     // The comments of issues a keyed or new status comment goes to, read once.
     let mut seen: std::collections::BTreeMap<u64, Vec<Comment>> = Default::default();
     for action in &plan.actions {
@@ -71,6 +72,42 @@ pub fn apply(tracker: &dyn Tracker, actor: &str, plan: &Plan) -> Result<Applied,
             }
             Action::EditComment { number, id, body } => {
                 tracker.update_comment(actor, n(number)?, *id, body)?;
+            }
+            Action::Mail {
+                number,
+                key,
+                to,
+                subject,
+                text,
+                html,
+                record,
+            } => {
+                let Some(mailer) = mailer else {
+                    continue;
+                };
+                let number = n(number)?;
+                // Once only: the key on the tracker's own comments says the
+                // mail went out. A notice's keyed comment comes right after
+                // its mail, so a failed send posts nothing and the next run
+                // sends both; only a failure between the two (mail sent,
+                // comment not posted) sends the mail again, never none.
+                let sent = comments(tracker, &mut seen, number)?
+                    .iter()
+                    .any(|c| c.body.lines().any(|l| l == key));
+                if !sent {
+                    let mail = crate::mail::Mail {
+                        to,
+                        subject,
+                        text,
+                        html,
+                    };
+                    mailer
+                        .send(&mail)
+                        .map_err(|e| TrackerError::Mail { message: e.message })?;
+                    if let Some(record) = record {
+                        tracker.create_comment(actor, number, &format!("{record}\n{key}"))?;
+                    }
+                }
             }
             Action::StatusComment { number, id, body } => {
                 let number = n(number)?;
@@ -146,6 +183,11 @@ pub fn apply_unless(
     actor: &str,
     plan: Plan,
 ) -> Result<(Plan, Applied), TrackerError> {
+    let plan = if tracker.mailer().is_some() {
+        plan
+    } else {
+        plan.without_mail()
+    };
     let applied = if dry_run {
         Applied::default()
     } else {

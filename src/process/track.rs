@@ -47,16 +47,28 @@ fn effect_plan(
     // Keyed by the stage entry (and the comment being handled) they belong
     // to: a run repairing a failure after a notice does not post it again.
     let entry = fx.state.history.last().map(|t| t.at.unix_timestamp());
-    for c in &fx.comments {
+    for (i, c) in fx.comments.iter().enumerate() {
         let material = format!(
             "#{} {entry:?} {:?} {c}",
             issue.number,
             fx.state.handled.last()
         );
-        plan.push(Action::Comment {
-            number,
-            body: crate::plan::once(c, &material),
-        });
+        let body = crate::plan::once(c, &material);
+        // The e-mail of a notice goes right before its comment, under the
+        // comment's key: see `Action::Mail`.
+        for m in fx.mails.iter().filter(|m| m.comment == i) {
+            let text = format!("{}\n\n{}\n", crate::mail::plain(c), mail_footer(issue));
+            plan.push(Action::Mail {
+                number,
+                key: crate::plan::once_key(&body).unwrap_or_default().to_string(),
+                to: m.to.clone(),
+                subject: m.subject.clone(),
+                html: crate::mail::html(&text),
+                text,
+                record: None,
+            });
+        }
+        plan.push(Action::Comment { number, body });
     }
     if let Some(old) = old
         && &fx.state != old
@@ -68,6 +80,15 @@ fn effect_plan(
         });
     }
     plan
+}
+
+/// Where a notice e-mail points to: the submission issue.
+fn mail_footer(issue: &Issue) -> String {
+    if issue.url.is_empty() {
+        format!("The submission is issue #{}.", issue.number)
+    } else {
+        format!("The submission: {}", issue.url)
+    }
 }
 
 /// The body with the new state, and closing the issue if the effect does.

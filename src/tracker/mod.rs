@@ -7,6 +7,7 @@ pub mod github;
 pub mod gitlab;
 pub mod http;
 pub mod local;
+pub mod mailing;
 mod payload;
 pub mod release_source;
 mod remote;
@@ -35,6 +36,12 @@ pub enum TrackerError {
         path.display()
     )]
     Corrupt { path: PathBuf, message: String },
+    /// An e-mail the SMTP server refused or could not take: nothing after it
+    /// in the plan was done, and a re-run sends it.
+    #[error(
+        "{message}\n  check the UMD_RELEASE_SMTP_* settings and the server, then run the command again: what was not sent is sent then, once"
+    )]
+    Mail { message: String },
     #[error("forge error{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     Forge {
         status: Option<u16>,
@@ -117,6 +124,11 @@ pub trait Tracker {
         &self,
         login: &str,
     ) -> Result<Option<crate::policy::tracker_config::PermissionLevel>, TrackerError>;
+    /// Where the executor sends e-mail, held with the tracker as the other
+    /// half of its I/O; `None`: mail is off.
+    fn mailer(&self) -> Option<&dyn crate::mail::Mailer> {
+        None
+    }
 }
 
 /// The segments of a plain relative path inside the tracker (`products/x.yaml`):
