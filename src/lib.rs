@@ -27,6 +27,7 @@ pub mod release;
 pub mod render;
 pub mod request;
 pub mod rules;
+pub mod secret;
 pub mod stage;
 pub mod submission;
 pub mod tracker;

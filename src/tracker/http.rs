@@ -23,32 +23,7 @@ const SERVER_ERROR_RETRIES: u32 = 3;
 /// this only stops a server that keeps saying "retry after 0 s".
 const RATE_LIMIT_RETRIES: u32 = 5;
 
-/// A credential: its `Debug` and `Display` print `***`, so it cannot leak
-/// into logs, errors or output by accident; [`Secret::expose`] is explicit.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+pub use crate::secret::Secret;
 
 pub(crate) fn invalid(message: impl Into<String>) -> TrackerError {
     TrackerError::Invalid {
